@@ -1,0 +1,70 @@
+# callscope: every command a user or CI runs. See README.md.
+#
+#   make demo    set up (venv, packages, model weights) and analyse a bundled call
+#   make test    set up and run the whole test suite
+#   make bench   set up and benchmark a 5-minute call, stereo and mono
+#   make models  fetch and verify the model weights (hash-checked)
+#   make lint    ruff check and format check
+#
+# Setup is idempotent: stamps in .venv record what is installed, so a second
+# run installs nothing unless a requirements file changed.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# No model is ever fetched from the Hugging Face hub at run time, and
+# pyannote's usage telemetry stays off. Export HF_HUB_OFFLINE=0 to opt out.
+export HF_HUB_OFFLINE ?= 1
+export PYANNOTE_METRICS_ENABLED ?= false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup demo test bench models lint format lock fixtures clean
+
+setup: $(VENV)/.models-ok
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "callscope needs Python 3.11: set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.deps-ok: requirements.txt requirements-dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --no-deps -r requirements.txt -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.models-ok: $(VENV)/.deps-ok audio_features/model_store.py
+	$(BIN)/callscope models fetch
+	touch $@
+
+models: $(VENV)/.deps-ok
+	$(BIN)/callscope models fetch
+	touch $(VENV)/.models-ok
+
+demo: setup
+	@echo "== stereo call, agent on the left channel =="
+	$(BIN)/callscope analyze fixtures/calls/support_call_stereo.flac --format text
+	@echo "== the same kind of call as a telephone platform records it: mono, 8 kHz, mu-law =="
+	$(BIN)/callscope analyze fixtures/calls/callback_call_mono_8k_mulaw.wav --format text
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m bench.run --minutes 5
+
+lint: $(VENV)/.deps-ok
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.deps-ok
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lock: $(BIN)/python
+	$(BIN)/python scripts/lock.py
+
+fixtures: $(VENV)/.deps-ok
+	$(BIN)/python -m fixtures.generate
+
+clean:
+	rm -rf $(VENV) bench/out .pytest_cache .ruff_cache

@@ -1,0 +1,166 @@
+"""Every setting and threshold of the analysis, in one place.
+
+Each setting is read from an environment variable (``CALLSCOPE_<NAME>``) and
+has a documented default with its source. The README's configuration table is
+this file. Settings are validated when they are built, with a plain message,
+the way rq validates its options.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from audio_features.errors import ConfigError
+
+__all__ = ["Settings", "apply_offline_environment", "default_cpu_threads"]
+
+
+def default_cpu_threads() -> int:
+    """The cores this process may run on (respects taskset and cgroup affinity)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def apply_offline_environment() -> None:
+    """Keep every model load on this machine unless the user opts out.
+
+    Sets ``HF_HUB_OFFLINE=1`` (opt out by exporting ``HF_HUB_OFFLINE=0``) and
+    turns off pyannote's usage telemetry, so that no call data or metadata
+    leaves the site. Call it first in every entry point.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _cache_dir_default() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "callscope")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Analysis settings. Build with :meth:`from_env`; override fields with ``dataclasses.replace``.
+
+    Attributes:
+        whisper_model: ``base`` (bundled, multilingual, default), ``tiny.en``
+            (bundled, English only, about 2x faster), a local CTranslate2
+            model directory, or a Hugging Face hub name when online.
+        compute_type: CTranslate2 compute type. ``int8`` is the fastest on
+            CPUs; this CPU also offers ``int8_float32`` and ``float32``.
+        beam_size: Whisper beam width. 5 lowers 8 kHz word error rate from
+            16 % to 11 % at 1.1x the time of greedy decoding (RECIPES.md).
+        batch_size: 30-second windows Whisper decodes at once (faster-whisper's
+            ``BatchedInferencePipeline``); 1 decodes them one after another.
+            8 halved transcription time of a 5-minute call on 2 cores,
+            with the same words (bench/RESULTS.md).
+        cpu_threads: Threads for CTranslate2 and torch. Default: every core
+            this process may use.
+        language: ISO code such as ``en``, or empty to detect it once per call.
+        max_duration_s: Longest recording accepted, s. Default 3 h; longer
+            files are refused before they are decoded in full.
+        cache_dir: Where joined and extracted model weights live.
+        segmentation_model: pyannote segmentation checkpoint (file or
+            directory holding ``pytorch_model.bin``); empty for the bundled
+            segmentation-3.0.
+        embedding_model: CAM++ state dict file; empty for the bundled one.
+        num_speakers: Speakers expected in a mono recording.
+        diarization_step: Segmentation window step as a fraction of the 10 s
+            window. 0.2 (2 s): measured here, DER on the fixtures and on
+            conversation_30s was within 1 point of pyannote's default 0.1
+            (1 s) and of 0.05, at a half and a quarter of the embedding work,
+            which is most of diarization's time (bench/RESULTS.md).
+        clustering_threshold: Agglomerative (centroid) clustering threshold on
+            cosine distance. 0.7 is the value measured with CAM++ in
+            RECIPES.md; pyannote's speaker-diarization-3.1 uses 0.7046 with
+            its WeSpeaker embeddings.
+        agent_channel: ``left`` or ``right``: which stereo channel is the agent.
+        vad_frame_s: Frame length of the stereo activity detector, s.
+        vad_floor_margin_db: A frame is a candidate for speech when it is this
+            far above its channel's noise floor (10th percentile of frame
+            levels). 12 dB: tuned on the fixture calls; it sits in the 10-15 dB
+            range that energy detectors commonly use.
+        crosstalk_margin_db: A candidate frame is the channel's own speech
+            only when it is this far above the level that bleed from the other
+            channel would explain. Bleed is measured per call (the level
+            difference while only the other party talks); 6 dB keeps overlaps,
+            where both parties are near their own level, and rejects bleed
+            at -10 to -20 dB.
+        vad_min_speech_s: Shorter bursts are dropped (clicks, breaths).
+        vad_min_silence_s: Shorter gaps inside speech are bridged.
+        vad_pad_s: Speech regions are widened by this much on each side
+            before transcription, so that word onsets are not clipped.
+        mirrored_channels_db: A "stereo" file whose channels differ by less
+            than this (difference energy relative to the signal, dB) carries
+            one mix twice and is analysed as mono.
+        turn_max_pause_s: A party's words form one turn until a pause longer
+            than this, or until the other party speaks in the gap.
+    """
+
+    whisper_model: str = "base"
+    compute_type: str = "int8"
+    beam_size: int = 5
+    batch_size: int = 8
+    cpu_threads: int = 0
+    language: str = ""
+    max_duration_s: float = 3 * 3600.0
+    cache_dir: str = ""
+    segmentation_model: str = ""
+    embedding_model: str = ""
+    num_speakers: int = 2
+    diarization_step: float = 0.2
+    clustering_threshold: float = 0.7
+    agent_channel: str = "left"
+    vad_frame_s: float = 0.02
+    vad_floor_margin_db: float = 12.0
+    crosstalk_margin_db: float = 6.0
+    vad_min_speech_s: float = 0.12
+    vad_min_silence_s: float = 0.3
+    vad_pad_s: float = 0.1
+    mirrored_channels_db: float = -30.0
+    turn_max_pause_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.cpu_threads <= 0:
+            object.__setattr__(self, "cpu_threads", default_cpu_threads())
+        if not self.cache_dir:
+            object.__setattr__(self, "cache_dir", _cache_dir_default())
+        if self.batch_size < 1:
+            raise ConfigError("batch_size: please enter a value of 1 or more (CALLSCOPE_BATCH_SIZE)")
+        if self.beam_size < 1:
+            raise ConfigError("beam_size: please enter a value of 1 or more (CALLSCOPE_BEAM_SIZE)")
+        if self.max_duration_s <= 0:
+            raise ConfigError("max_duration_s: please enter a value greater than 0 (CALLSCOPE_MAX_DURATION_S)")
+        if self.num_speakers < 1:
+            raise ConfigError("num_speakers: please enter a value of 1 or more (CALLSCOPE_NUM_SPEAKERS)")
+        if self.agent_channel not in ("left", "right"):
+            raise ConfigError("agent_channel: please enter 'left' or 'right' (CALLSCOPE_AGENT_CHANNEL)")
+        if not 0 < self.diarization_step <= 1:
+            raise ConfigError("diarization_step: please enter a fraction in (0, 1] (CALLSCOPE_DIARIZATION_STEP)")
+        if self.compute_type not in ("int8", "int8_float32", "float32", "int8_float16", "float16", "default", "auto"):
+            raise ConfigError(f"compute_type: {self.compute_type!r} is not a CTranslate2 compute type")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Read ``CALLSCOPE_*`` variables; keyword overrides (e.g. from CLI flags) win."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"CALLSCOPE_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            try:
+                values[f.name] = float(raw) if f.type == "float" else int(raw) if f.type == "int" else raw
+            except ValueError:
+                kind = {"int": "a whole number", "float": "a number"}[str(f.type)]
+                raise ConfigError(f"CALLSCOPE_{f.name.upper()}={raw!r}: please enter {kind}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def models_dir(self) -> Path:
+        return Path(self.cache_dir) / "models"

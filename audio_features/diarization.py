@@ -1,0 +1,134 @@
+"""Who spoke when on a mono call: pyannote.audio 4 speaker diarization.
+
+Segmentation is pyannote ``segmentation-3.0`` (powerset, up to three local
+speakers per 10 s window, overlap included); speaker embeddings are CAM++
+(:mod:`audio_features.campplus`); clustering is agglomerative (centroid
+linkage on cosine distance), constrained to ``num_speakers``.
+
+The waveform is passed in memory, never as a path: pyannote would decode the
+file again with torchcodec, which needs system FFmpeg libraries.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from pyannote.core import Annotation
+
+from audio_features.config import Settings
+from audio_features.model_store import campplus_checkpoint, segmentation_checkpoint
+
+__all__ = ["Diarization", "diarize", "load_pipeline"]
+
+SAMPLE_RATE = 16000
+#: Batch sizes for segmentation windows and embeddings; larger batches amortise
+#: torch's per-call overhead on CPU (pyannote's default is 1).
+SEGMENTATION_BATCH = 32
+EMBEDDING_BATCH = 32
+#: Smallest cluster kept by agglomerative clustering, in (chunk, speaker) embeddings
+#: (pyannote speaker-diarization-3.1's value).
+MIN_CLUSTER_SIZE = 12
+
+
+@dataclass(frozen=True)
+class Diarization:
+    """Diarization of one track.
+
+    Attributes:
+        speakers: Who spoke when, labels ``SPEAKER_00`` ... , overlap included.
+        exclusive: The same with overlaps resolved to one speaker, for
+            attributing words.
+    """
+
+    speakers: Annotation
+    exclusive: Annotation
+
+
+def _import_pyannote():
+    # pyannote warns at import that torchcodec cannot find system FFmpeg; we
+    # never let it decode, so the warning is noise.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pyannote.audio  # noqa: F401
+        from pyannote.audio import Model
+        from pyannote.audio.core.plda import PLDA
+        from pyannote.audio.pipelines import SpeakerDiarization
+    return Model, PLDA, SpeakerDiarization
+
+
+@lru_cache(maxsize=2)
+def _load(segmentation: str, embedding: str, step: float, threshold: float, threads: int):
+    import torch
+
+    Model, PLDA, SpeakerDiarization = _import_pyannote()
+    from audio_features.campplus import CAMPPlusEmbedding
+
+    torch.set_num_threads(threads)
+    # pyannote 4.0.7 loads a PLDA even for agglomerative clustering, which
+    # never uses it, and get_plda(None) raises; hand it an unused, empty one.
+    # https://github.com/pyannote/pyannote-audio/issues/2044
+    unused_plda = PLDA.__new__(PLDA)
+    pipeline = SpeakerDiarization(
+        segmentation=Model.from_pretrained(segmentation),
+        segmentation_step=step,
+        embedding=CAMPPlusEmbedding(embedding),
+        embedding_exclude_overlap=True,
+        plda=unused_plda,
+        clustering="AgglomerativeClustering",
+        embedding_batch_size=EMBEDDING_BATCH,
+        segmentation_batch_size=SEGMENTATION_BATCH,
+    )
+    pipeline.instantiate(
+        {
+            "segmentation": {"min_duration_off": 0.0},
+            "clustering": {"method": "centroid", "min_cluster_size": MIN_CLUSTER_SIZE, "threshold": threshold},
+        }
+    )
+    return pipeline
+
+
+def load_pipeline(settings: Settings):
+    """The process's diarization pipeline for ``settings`` (built once, then reused)."""
+    return _load(
+        str(segmentation_checkpoint(settings)),
+        str(campplus_checkpoint(settings)),
+        settings.diarization_step,
+        settings.clustering_threshold,
+        settings.cpu_threads,
+    )
+
+
+def diarize(audio: np.ndarray, settings: Settings, *, progress: Callable[[float], None] | None = None) -> Diarization:
+    """Diarize a 16 kHz mono track into ``settings.num_speakers`` speakers.
+
+    Args:
+        audio: Float32 waveform in [-1, 1], shape (n,), 16 kHz.
+        settings: Uses the model paths, step, threshold, speaker count and threads.
+        progress: Called with a rough fraction done, 0..1.
+
+    Returns:
+        Speaker turns with and without overlap.
+    """
+    import torch
+
+    pipeline = load_pipeline(settings)
+    stages = {"segmentation": (0.0, 0.3), "embeddings": (0.3, 0.95)}
+
+    def hook(step_name, step_artifact, file=None, total=None, completed=None):
+        if progress is None or step_name not in stages or not total:
+            return
+        lo, hi = stages[step_name]
+        progress(lo + (hi - lo) * (completed or 0) / total)
+
+    waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
+    with torch.inference_mode():
+        output = pipeline(
+            {"waveform": waveform, "sample_rate": SAMPLE_RATE}, num_speakers=settings.num_speakers, hook=hook
+        )
+    if progress is not None:
+        progress(1.0)
+    return Diarization(speakers=output.speaker_diarization, exclusive=output.exclusive_speaker_diarization)

@@ -1,0 +1,175 @@
+"""Speech to words with timestamps: faster-whisper, with its Silero VAD.
+
+When the caller already knows where speech is (the stereo activity detector,
+or diarization), only those regions are transcribed: they are cut out,
+joined with short silences, run through faster-whisper (whose Silero VAD then
+scans only candidate speech, not the whole call), and the word times are
+mapped back to the call's clock. On a stereo call each channel is mostly the
+other party's turn, so this halves the VAD work.
+
+The model is loaded once per process and reused, so an RQ worker pays the
+load once (see the README on workers). Segments come from a generator; they
+are consumed here, inside the caller's job, so that timeouts and progress
+cover the real work (RECIPES.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from audio_features.config import Settings
+from audio_features.model_store import whisper_model_path
+
+__all__ = ["Transcript", "Word", "load_whisper", "transcribe"]
+
+SAMPLE_RATE = 16000
+#: Silence put between cut-out regions, s: long enough that Whisper does not
+#: run words of two regions together.
+REGION_GAP_S = 0.3
+
+
+@dataclass(frozen=True)
+class Word:
+    """A recognised word.
+
+    Attributes:
+        start: Onset, s from the start of the call.
+        end: Offset, s.
+        text: The word as Whisper wrote it, without surrounding spaces.
+        probability: Whisper's token probability for the word, 0..1.
+    """
+
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Words of one audio track, in time order, and the language used."""
+
+    words: list[Word]
+    language: str
+    language_probability: float
+
+
+@lru_cache(maxsize=2)
+def _load(path: str, compute_type: str, cpu_threads: int):
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=cpu_threads)
+
+
+def load_whisper(settings: Settings):
+    """The process's ``WhisperModel`` for ``settings`` (loaded once, then reused)."""
+    return _load(whisper_model_path(settings), settings.compute_type, settings.cpu_threads)
+
+
+class _RegionClock:
+    """Maps times in the joined regions back to times in the original track.
+
+    Whisper sometimes starts or ends a word inside the inserted silence; a
+    start there moves to the next region's start, an end to the region's end.
+    """
+
+    def __init__(self, regions: list[tuple[float, float]]):
+        self.regions = regions
+        self.joined_starts: list[float] = []
+        t = 0.0
+        for start, end in regions:
+            self.joined_starts.append(t)
+            t += (end - start) + REGION_GAP_S
+
+    def _locate(self, t: float) -> tuple[int, float]:
+        i = max(0, int(np.searchsorted(self.joined_starts, t, side="right")) - 1)
+        return i, t - self.joined_starts[i]
+
+    def start(self, t: float) -> float:
+        i, offset = self._locate(t)
+        start, end = self.regions[i]
+        if start + offset > end and i + 1 < len(self.regions):
+            return self.regions[i + 1][0]
+        return min(start + offset, end)
+
+    def end(self, t: float) -> float:
+        i, offset = self._locate(t)
+        start, end = self.regions[i]
+        return min(start + offset, end)
+
+
+def _cut_regions(audio: np.ndarray, regions: list[tuple[float, float]]) -> np.ndarray:
+    gap = np.zeros(int(REGION_GAP_S * SAMPLE_RATE), dtype=np.float32)
+    parts = []
+    for start, end in regions:
+        parts += [audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)], gap]
+    return np.concatenate(parts) if parts else audio[:0]
+
+
+def transcribe(
+    audio: np.ndarray,
+    settings: Settings,
+    *,
+    regions: list[tuple[float, float]] | None = None,
+    language: str | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    """Transcribe a 16 kHz mono track with word timestamps.
+
+    Args:
+        audio: Float32 waveform in [-1, 1], shape (n,), 16 kHz.
+        settings: Uses the model, compute type, beam size and threads.
+        regions: Where speech may be, (start, end) in s, sorted and disjoint;
+            ``None`` for the whole track. Audio outside is not transcribed.
+        language: ISO code; ``None`` detects it from the first 30 s of speech.
+        progress: Called with the fraction of the track done, 0..1.
+
+    Returns:
+        The words in time order, times in s on ``audio``'s clock.
+    """
+    if regions is not None:
+        clock = _RegionClock(regions)
+        joined = _cut_regions(audio, regions)
+        if joined.size == 0:
+            return Transcript(words=[], language=language or "", language_probability=0.0)
+        inner = transcribe(joined, settings, language=language, progress=progress)
+        words = [
+            Word(clock.start(w.start), max(clock.start(w.start), clock.end(w.end)), w.text, w.probability)
+            for w in inner.words
+        ]
+        return Transcript(words=words, language=inner.language, language_probability=inner.language_probability)
+
+    model = load_whisper(settings)
+    if not model.model.is_multilingual:
+        language = "en"
+    options = dict(
+        language=language or None,
+        beam_size=settings.beam_size,
+        word_timestamps=True,
+        vad_filter=True,
+        # Each window is decoded on its own: no repetition loops carried across
+        # windows, and less text dropped on long 8 kHz audio (RECIPES.md).
+        condition_on_previous_text=False,
+    )
+    audio = audio.astype(np.float32, copy=False)
+    if settings.batch_size > 1:
+        from faster_whisper import BatchedInferencePipeline
+
+        pipeline = BatchedInferencePipeline(model)
+        segments, info = pipeline.transcribe(audio, batch_size=settings.batch_size, **options)
+    else:
+        segments, info = model.transcribe(audio, **options)
+    duration_s = max(len(audio) / SAMPLE_RATE, 1e-9)
+    words: list[Word] = []
+    for segment in segments:
+        for w in segment.words or ():
+            text = w.word.strip()
+            if text:
+                words.append(Word(start=float(w.start), end=float(w.end), text=text, probability=float(w.probability)))
+        if progress is not None:
+            progress(min(1.0, segment.end / duration_s))
+    return Transcript(words=words, language=info.language, language_probability=float(info.language_probability))

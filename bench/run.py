@@ -1,0 +1,117 @@
+"""Benchmark the whole pipeline on a ~5-minute two-party call, stereo and mono.
+
+Builds the call from the committed fixtures (each fixture call repeated, with
+pauses, until the target length), writes it to ``bench/out/``, and analyses
+each version in a fresh process, so that model loading and peak memory are
+measured as a user's ``callscope analyze`` would see them.
+
+Prints seconds per stage, the real-time factor (processing s / audio s) and
+the peak resident memory of the analysing process.
+
+Run: ``make bench`` (or ``.venv/bin/python -m bench.run --minutes 5``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from audio_features.decode import decode_file
+from fixtures.audio_files import write_audio
+
+ROOT = Path(__file__).resolve().parent.parent
+CALLS = ROOT / "fixtures" / "calls"
+OUT = ROOT / "bench" / "out"
+SOURCES = ("support_call", "callback_call")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def build_call(minutes: float, *, suffix: str, fmt: str, name: str) -> Path:
+    """Concatenate fixture calls (``<name><suffix>``) to ``minutes`` and write them as ``fmt``."""
+    pieces = [decode_file(CALLS / f"{src}{suffix}", max_duration_s=3600) for src in SOURCES]
+    target = int(minutes * 60 * 16000)
+    out, i = [], 0
+    total = 0
+    while total < target:
+        samples = pieces[i % len(pieces)].samples
+        out.append(samples)
+        total += samples.shape[1]
+        i += 1
+    audio = np.concatenate(out, axis=1)[:, :target]
+    OUT.mkdir(parents=True, exist_ok=True)
+    return write_audio(OUT / name, audio, 16000, fmt)
+
+
+def _child(path: str, extra: list[str]) -> None:
+    """Run in the child: analyse and print one JSON line of figures."""
+    from service.cli import main
+
+    report_path = Path(path).with_suffix(".report.json")
+    code = main(["analyze", path, "-o", str(report_path), *extra])
+    report = json.loads(report_path.read_text())
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"exit": code, "timings": report["timings"], "peak_rss_mb": peak_kib / 1024}))
+
+
+def run_one(path: Path, extra: list[str]) -> dict:
+    start = time.perf_counter()
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--child", str(path), *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["wall_s"] = time.perf_counter() - start
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--modes", default="stereo,mono")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args, extra = parser.parse_known_args()
+    if args.child:
+        _child(args.child, extra)
+        return
+
+    print(f"machine: {_cpu_model()}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}")
+    print(f"settings: {' '.join(extra) or 'defaults'} (CALLSCOPE_* from the environment)")
+    for mode in args.modes.split(","):
+        suffix = "_stereo.flac" if mode == "stereo" else "_mono.flac"
+        path = build_call(args.minutes, suffix=suffix, fmt="flac", name=f"call_{args.minutes:g}min_{mode}.flac")
+        duration_s = decode_file(path, max_duration_s=1e5).duration_s
+        f = run_one(path, extra)
+        t = f["timings"]
+        stages = "  ".join(f"{k[:-2]} {v:6.2f}" for k, v in t.items() if k.endswith("_s") and k != "total_s")
+        print(
+            f"{mode:6s} {duration_s:6.1f} s audio | {stages} | total {t['total_s']:6.2f} s  "
+            f"RTF {t['real_time_factor']:.3f} (with process start and imports: {f['wall_s'] / duration_s:.3f})  "
+            f"peak RSS {f['peak_rss_mb']:.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The API, web pages and the command line: accept, store, enqueue and serve."""

@@ -1,0 +1,125 @@
+"""The ``callscope`` command.
+
+``callscope analyze CALL`` prints the JSON report (or ``--format text``).
+``callscope models fetch|verify`` sets up and checks the offline weights.
+
+Exit codes: 0 success; 2 bad usage or setting; 3 model weights missing or
+corrupt (run ``make models``); 11-16 the recording was refused (see
+:mod:`audio_features.errors`: 11 not found, 12 empty file, 13 not audio,
+14 no samples, 15 truncated or corrupt, 16 too long).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from audio_features.config import Settings, apply_offline_environment
+from audio_features.errors import CallscopeError
+
+__all__ = ["main"]
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._last = 0.0
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < 0.2 and fraction < 1.0):
+            return
+        self._last = now
+        filled = int(30 * fraction)
+        sys.stderr.write(f"\r[{'#' * filled}{' ' * (30 - filled)}] {fraction * 100:5.1f}% {stage:<10s}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        whisper_model=getattr(args, "model", None),
+        language=getattr(args, "language", None),
+        beam_size=getattr(args, "beam_size", None),
+        cpu_threads=getattr(args, "threads", None),
+        agent_channel=getattr(args, "agent_channel", None),
+        num_speakers=getattr(args, "num_speakers", None),
+    )
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from workers.pipeline import analyze_file
+    from workers.report import build_report
+    from workers.summary import format_text
+
+    settings = _settings(args)
+    bar = _ProgressBar(args.progress if args.progress is not None else sys.stderr.isatty())
+    try:
+        analysis = analyze_file(args.call, settings, agent_speaker=args.agent_speaker, progress=bar)
+    finally:
+        bar.close()
+    report = build_report(analysis)
+    text = format_text(report) if args.format == "text" else json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from audio_features.model_store import fetch_models, verify_models
+
+    settings = Settings.from_env()
+    if args.action == "fetch":
+        fetch_models(settings)
+    else:
+        verify_models(settings)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="callscope", description="Analyse recorded contact-centre calls.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("analyze", help="analyse one recording and print its report")
+    p.add_argument("call", help="the recording: WAV, MP3, FLAC, Ogg/Opus or M4A")
+    p.add_argument("--format", choices=("json", "text"), default="json", help="report format (default json)")
+    p.add_argument("-o", "--output", help="write the report here instead of stdout")
+    p.add_argument("--agent-channel", choices=("left", "right"), help="stereo: the agent's channel (default left)")
+    p.add_argument("--agent-speaker", help="mono: the diarization label of the agent, e.g. SPEAKER_01")
+    p.add_argument("--num-speakers", type=int, help="mono: speakers to find (default 2)")
+    p.add_argument("--model", help="Whisper model: base, tiny.en, a local directory, or a hub name when online")
+    p.add_argument("--language", help="ISO language code, e.g. en (default: detect)")
+    p.add_argument("--beam-size", type=int, help="Whisper beam size (default 5)")
+    p.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar on stderr")
+    p.set_defaults(func=_analyze)
+
+    p = sub.add_parser("models", help="fetch or verify the offline model weights")
+    p.add_argument("action", choices=("fetch", "verify"))
+    p.set_defaults(func=_models)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    apply_offline_environment()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CallscopeError as exc:
+        print(f"callscope: error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Test fixtures. Every analysis uses the real models; results are cached per session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from audio_features.config import Settings, apply_offline_environment
+
+apply_offline_environment()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def analyze(settings):
+    """analyze(path, **options) -> report dict, cached per (path, options) for the session."""
+    from workers.pipeline import analyze_file
+    from workers.report import build_report
+
+    cache: dict = {}
+
+    def run(path, **options):
+        key = (str(path), tuple(sorted(options.items())))
+        if key not in cache:
+            cache[key] = build_report(analyze_file(path, settings, **options))
+        return cache[key]
+
+    return run
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    """Environment for running the real `callscope` command in a subprocess."""
+    return {**os.environ, "PYTHONWARNINGS": "ignore"}

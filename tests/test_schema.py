@@ -1,0 +1,42 @@
+"""The report schema: real reports validate, and placeholders or unknown fields do not."""
+
+from __future__ import annotations
+
+import copy
+
+import jsonschema
+import pytest
+from helpers import CALLS
+
+from workers.report import SCHEMA_VERSION, load_schema
+
+
+@pytest.fixture(scope="module")
+def report(analyze):
+    return analyze(CALLS / "callback_call_8k_mulaw.wav")
+
+
+@pytest.mark.models
+def test_report_validates(report):
+    jsonschema.validate(report, load_schema())
+    assert report["schema_version"] == SCHEMA_VERSION
+    assert set(report["timings"]) >= {"decode_s", "separate_s", "transcribe_s", "attribute_s", "total_s"}
+
+
+@pytest.mark.models
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda r: r.update(verdicts={"stayed_calm": {"result": "passed"}}),  # not measured yet: must be absent
+        lambda r: r.update(metrics={}),
+        lambda r: r["turns"][0].update(speaker="supervisor"),
+        lambda r: r["call"].update(mode="quad"),
+        lambda r: r["turns"][0].update(words=[]),
+        lambda r: r.pop("timings"),
+    ],
+)
+def test_schema_rejects(report, mutate):
+    bad = copy.deepcopy(report)
+    mutate(bad)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, load_schema())

@@ -1,0 +1,326 @@
+"""The analysis pipeline: one recording in, one :class:`CallAnalysis` out.
+
+Data flows one way, each stage taking only the previous stages' output:
+
+1. **decode** (:mod:`audio_features.decode`): the file, once, to 16 kHz.
+2. **separate**: who spoke when. Stereo: per-channel activity with the
+   crosstalk gate (:mod:`audio_features.activity`). Mono: pyannote
+   diarization (:mod:`audio_features.diarization`). Diarization runs before
+   transcription: running faster-whisper first made diarization in the same
+   process 1.5-2x slower (RECIPES.md).
+3. **transcribe** (:mod:`audio_features.transcription`): stereo, each channel
+   on its own, over its own party's speech only (so the other party's bleed
+   is not transcribed twice); mono, the track once, over the diarized speech.
+4. **attribute**: words to speakers, speakers to roles, words to turns
+   (:mod:`audio_features.turns`, :mod:`audio_features.roles`).
+
+The report is built from the result in :mod:`workers.report`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from audio_features.config import Settings
+from audio_features.decode import DecodedAudio, decode_file
+from audio_features.errors import ConfigError
+
+__all__ = ["CallAnalysis", "ModelInfo", "SpeakerInfo", "analyze_file"]
+
+ProgressHook = Callable[[str, float], None]
+CHANNEL_NAMES = ("left", "right")
+
+
+@dataclass(frozen=True)
+class SpeakerInfo:
+    """One party of the call.
+
+    Attributes:
+        role: ``agent`` or ``customer``.
+        source: Where the party's speech came from: ``channel:left`` or
+            ``diarization:SPEAKER_00``.
+        speech_s: Seconds of detected speech.
+        segments: Detected speech regions, (start, end) in s.
+    """
+
+    role: str
+    source: str
+    speech_s: float
+    segments: list[tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model used, for the report's provenance."""
+
+    task: str
+    name: str
+    details: dict[str, object]
+
+
+@dataclass
+class CallAnalysis:
+    """Everything the pipeline measured about one call."""
+
+    path: str
+    audio: DecodedAudio
+    mode: str
+    speakers: list[SpeakerInfo]
+    turns: list
+    role_rule: str
+    role_confidence: float
+    role_evidence: str
+    language: str | None
+    language_probability: float | None
+    models: list[ModelInfo]
+    timings: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_speech(self) -> bool:
+        return bool(self.turns)
+
+
+def _padded(timeline, pad_s: float, duration_s: float) -> list[tuple[float, float]]:
+    """Speech regions widened by ``pad_s`` (so word edges are not clipped), merged, within the call."""
+    return [(max(0.0, s.start - pad_s), min(duration_s, s.end + pad_s)) for s in timeline.support(collar=2 * pad_s)]
+
+
+def _segments(timeline) -> list[tuple[float, float]]:
+    return [(round(s.start, 3), round(s.end, 3)) for s in timeline]
+
+
+def _whisper_info(settings: Settings) -> ModelInfo:
+    import ctranslate2
+    import faster_whisper
+
+    from audio_features.model_store import whisper_model_path
+
+    return ModelInfo(
+        task="transcription",
+        name=f"whisper-{settings.whisper_model}" if "/" not in settings.whisper_model else settings.whisper_model,
+        details={
+            "path": whisper_model_path(settings),
+            "faster_whisper": faster_whisper.__version__,
+            "ctranslate2": ctranslate2.__version__,
+            "compute_type": settings.compute_type,
+            "beam_size": settings.beam_size,
+            "cpu_threads": settings.cpu_threads,
+        },
+    )
+
+
+class _Stages:
+    """Times each stage and forwards progress as (stage, overall fraction 0..1)."""
+
+    WEIGHTS: ClassVar[dict[str, float]] = {"decode": 0.05, "separate": 0.3, "transcribe": 0.6, "attribute": 0.05}
+
+    def __init__(self, hook: ProgressHook | None):
+        self.hook = hook
+        self.timings: dict[str, float] = {}
+        self._done = 0.0
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[Callable[[float], None]]:
+        """Time the block; yields a callback taking the stage's own fraction done."""
+        weight, done = self.WEIGHTS[name], self._done
+
+        def progress(fraction: float) -> None:
+            if self.hook is not None:
+                self.hook(name, min(1.0, done + weight * fraction))
+
+        progress(0.0)
+        start = time.perf_counter()
+        yield progress
+        self.timings[f"{name}_s"] = time.perf_counter() - start
+        self._done = done + weight
+
+
+def analyze_file(
+    path: str | Path,
+    settings: Settings,
+    *,
+    agent_speaker: str | None = None,
+    progress: ProgressHook | None = None,
+) -> CallAnalysis:
+    """Analyse one recording.
+
+    Args:
+        path: The recording.
+        settings: Models, thresholds and the agent channel.
+        agent_speaker: Mono only: the diarization label of the agent,
+            overriding the rule in :mod:`audio_features.roles`.
+        progress: Called with (stage name, overall fraction 0..1).
+
+    Raises:
+        AudioError: the file is refused (see :mod:`audio_features.decode`).
+        ModelError: weights missing or corrupt.
+    """
+    started = time.perf_counter()
+    stages = _Stages(progress)
+    with stages.stage("decode"):
+        audio = decode_file(path, max_duration_s=settings.max_duration_s)
+    notes: list[str] = []
+    from audio_features.activity import channels_are_mirrored
+
+    if audio.channels == 2 and channels_are_mirrored(audio.samples, threshold_db=settings.mirrored_channels_db):
+        notes.append("The two channels carry the same audio, so the call was analysed as mono (diarized).")
+        mono = audio.samples.mean(axis=0)
+        analysis = _analyze_mono(path, audio, mono, settings, stages, agent_speaker, notes)
+    elif audio.channels == 2:
+        if agent_speaker is not None:
+            raise ConfigError("--agent-speaker applies to mono calls; use --agent-channel for stereo")
+        analysis = _analyze_stereo(path, audio, settings, stages, notes)
+    else:
+        analysis = _analyze_mono(path, audio, audio.samples[0], settings, stages, agent_speaker, notes)
+    if not analysis.turns:
+        analysis.notes.append("No speech was detected in this recording.")
+    analysis.timings["total_s"] = time.perf_counter() - started
+    return analysis
+
+
+def _analyze_stereo(path, audio: DecodedAudio, settings: Settings, stages: _Stages, notes: list[str]) -> CallAnalysis:
+    from audio_features.activity import stereo_activity
+    from audio_features.roles import opening_phrase_counts
+    from audio_features.transcription import transcribe
+    from audio_features.turns import LabelledWord, build_turns
+
+    with stages.stage("separate"):
+        activity = stereo_activity(audio.samples, audio.sample_rate, settings)
+    agent_index = CHANNEL_NAMES.index(settings.agent_channel)
+    roles = {name: ("agent" if i == agent_index else "customer") for i, name in enumerate(CHANNEL_NAMES)}
+
+    with stages.stage("transcribe") as progress:
+        labelled: list[LabelledWord] = []
+        language, probability = settings.language or None, None
+        with_speech = [i for i in (agent_index, 1 - agent_index) if len(activity[i].speech)]
+        for n, i in enumerate(with_speech):
+            result = transcribe(
+                audio.samples[i],
+                settings,
+                regions=_padded(activity[i].speech, settings.vad_pad_s, audio.duration_s),
+                language=language,
+                progress=lambda f, n=n: progress((n + f) / len(with_speech)),
+            )
+            # One language per call: detected on the agent's channel, reused for the customer's.
+            if language is None:
+                language, probability = result.language, result.language_probability
+            labelled += [LabelledWord(w, CHANNEL_NAMES[i]) for w in result.words]
+
+    with stages.stage("attribute"):
+        counts = opening_phrase_counts(labelled)
+        agent_name, other = CHANNEL_NAMES[agent_index], CHANNEL_NAMES[1 - agent_index]
+        if counts.get(other, 0) >= 2 and counts.get(agent_name, 0) == 0:
+            notes.append(
+                f"The {other} channel opens like an agent ({counts[other]} opening phrases) and the {agent_name} "
+                f"channel does not: check the agent channel (--agent-channel {other})."
+            )
+        turns = build_turns(labelled, roles, max_pause_s=settings.turn_max_pause_s)
+    speakers = [
+        SpeakerInfo(
+            role=roles[name],
+            source=f"channel:{name}",
+            speech_s=round(float(activity[i].speech.duration()), 3),
+            segments=_segments(activity[i].speech),
+        )
+        for i, name in enumerate(CHANNEL_NAMES)
+    ]
+    speakers.sort(key=lambda s: s.role)
+    return CallAnalysis(
+        path=str(path),
+        audio=audio,
+        mode="stereo",
+        speakers=speakers,
+        turns=turns,
+        role_rule="agent_channel",
+        role_confidence=1.0,
+        role_evidence=(
+            f"the agent is on the {settings.agent_channel} channel (CALLSCOPE_AGENT_CHANNEL / --agent-channel)"
+        ),
+        language=language,
+        language_probability=probability,
+        models=[_whisper_info(settings)],
+        timings=stages.timings,
+        notes=notes,
+    )
+
+
+def _analyze_mono(
+    path, audio: DecodedAudio, mono: np.ndarray, settings: Settings, stages: _Stages, agent_speaker, notes
+) -> CallAnalysis:
+    from audio_features.diarization import diarize
+    from audio_features.roles import assign_mono_roles
+    from audio_features.transcription import transcribe
+    from audio_features.turns import attribute_words, build_turns
+
+    with stages.stage("separate") as progress:
+        diarization = diarize(mono, settings, progress=progress)
+    with stages.stage("transcribe") as progress:
+        speech = diarization.speakers.get_timeline().support()
+        transcript = transcribe(
+            mono,
+            settings,
+            regions=_padded(speech, settings.vad_pad_s, audio.duration_s),
+            language=settings.language or None,
+            progress=progress,
+        )
+    with stages.stage("attribute"):
+        labelled = attribute_words(transcript.words, diarization.exclusive)
+        labels = sorted(diarization.speakers.labels())
+        assignment = assign_mono_roles(labelled, labels, override=agent_speaker) if labels else None
+        turns = build_turns(labelled, assignment.roles, max_pause_s=settings.turn_max_pause_s) if assignment else []
+    if transcript.words and not labelled:
+        notes.append("Speech was transcribed but no speaker was found by diarization; turns are empty.")
+    speakers = []
+    for label in sorted(diarization.speakers.labels()):
+        timeline = diarization.speakers.label_timeline(label)
+        speakers.append(
+            SpeakerInfo(
+                role=assignment.roles[label],
+                source=f"diarization:{label}",
+                speech_s=round(float(timeline.duration()), 3),
+                segments=_segments(timeline),
+            )
+        )
+    speakers.sort(key=lambda s: s.role)
+    if len(speakers) > 2:
+        notes.append(f"{len(speakers)} speakers were found; every speaker but the agent is reported as customer.")
+    import pyannote.audio
+
+    from audio_features.model_store import campplus_checkpoint, segmentation_checkpoint
+
+    diarization_info = ModelInfo(
+        task="diarization",
+        name="pyannote segmentation-3.0 + CAM++",
+        details={
+            "pyannote_audio": pyannote.audio.__version__,
+            "segmentation": str(segmentation_checkpoint(settings)),
+            "embedding": str(campplus_checkpoint(settings)),
+            "segmentation_step": settings.diarization_step,
+            "clustering": "agglomerative (centroid)",
+            "clustering_threshold": settings.clustering_threshold,
+            "num_speakers": settings.num_speakers,
+        },
+    )
+    return CallAnalysis(
+        path=str(path),
+        audio=audio,
+        mode="mono",
+        speakers=speakers,
+        turns=turns,
+        role_rule=assignment.rule if assignment else "none",
+        role_confidence=assignment.confidence if assignment else 0.0,
+        role_evidence=assignment.evidence if assignment else "no speaker was found",
+        language=transcript.language if transcript.words else (settings.language or None),
+        language_probability=transcript.language_probability if transcript.words else None,
+        models=[diarization_info, _whisper_info(settings)],
+        timings=stages.timings,
+        notes=notes,
+    )
