@@ -42,6 +42,20 @@ def _cache_dir_default() -> str:
     return str(Path(base) / "callscope")
 
 
+def _parse(raw: str, kind: str) -> object:
+    if kind == "float":
+        return float(raw)
+    if kind == "int":
+        return int(raw)
+    if kind == "bool":
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(raw)
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Analysis settings. Build with :meth:`from_env`; override fields with ``dataclasses.replace``.
@@ -99,6 +113,44 @@ class Settings:
             one mix twice and is analysed as mono.
         turn_max_pause_s: A party's words form one turn until a pause longer
             than this, or until the other party speaks in the gap.
+
+    Turn-taking (:mod:`audio_features.turn_taking`):
+
+    Attributes:
+        backchannel_max_s: A backchannel lasts at most this long, s. The
+            issue's definition ("e.g. <= 1 s"); listener tokens such as
+            "mm-hmm" and "yeah" rarely last longer.
+        backchannel_max_words: ... and has at most this many words, all in
+            :data:`audio_features.turn_taking.BACKCHANNEL_LEXICON`.
+        backchannel_context_s: ... and the other party talks within this long
+            both before and after it: they keep the floor through it.
+        interruption_pause_s: Starting at least this long after the other
+            party's last speech is taking a turn at a pause, not cutting in.
+            0.5 s is well beyond the ~0.2 s modal gap between turns found
+            across ten languages (Stivers et al., PNAS 2009), so a start that
+            late follows a real pause.
+        interruption_min_overlap_s: A cut-in must overlap the other party's
+            speech at least this long. 0.3 s is twice the typical error of
+            the speech and word boundaries it is measured between (about
+            0.15 s each), so a shorter overlap is not evidence of anything.
+        terminal_overlap_s: Coming in on the other party's last word (they
+            start no word after it) for less than this is anticipating the
+            end of their turn, not cutting in: "terminal overlap"
+            (Schegloff, Language in Society 2000).
+        interruption_success_s: The interrupted party stopping within this
+            long after the cut-in makes the interruption *successful*
+            (they were silenced).
+        long_silence_s: Silences at least this long are listed, s.
+        monologue_max_pause_s: A party holds the floor across their own
+            pauses up to this long, when the other party says nothing
+            substantive in between.
+        listening_max_interruptions_per_10min: Verdict policy: the agent fails
+            "listened without interrupting" above this many interruptions of
+            the customer per 10 minutes. Calls shorter than 5 minutes are
+            counted over 5 minutes, so that one cut-in in a short call is not
+            read as a high rate.
+        listening_fail_on_silencing: Verdict policy: the agent also fails on
+            any interruption after which the customer stopped mid-sentence.
     """
 
     whisper_model: str = "base"
@@ -123,6 +175,17 @@ class Settings:
     vad_pad_s: float = 0.1
     mirrored_channels_db: float = -30.0
     turn_max_pause_s: float = 1.0
+    backchannel_max_s: float = 1.0
+    backchannel_max_words: int = 3
+    backchannel_context_s: float = 1.0
+    interruption_pause_s: float = 0.5
+    interruption_min_overlap_s: float = 0.3
+    terminal_overlap_s: float = 0.5
+    interruption_success_s: float = 1.0
+    long_silence_s: float = 5.0
+    monologue_max_pause_s: float = 2.0
+    listening_max_interruptions_per_10min: float = 2.0
+    listening_fail_on_silencing: bool = True
 
     def __post_init__(self) -> None:
         if self.cpu_threads <= 0:
@@ -154,9 +217,9 @@ class Settings:
             if raw is None or raw == "":
                 continue
             try:
-                values[f.name] = float(raw) if f.type == "float" else int(raw) if f.type == "int" else raw
+                values[f.name] = _parse(raw, str(f.type))
             except ValueError:
-                kind = {"int": "a whole number", "float": "a number"}[str(f.type)]
+                kind = {"int": "a whole number", "float": "a number", "bool": "true or false"}[str(f.type)]
                 raise ConfigError(f"CALLSCOPE_{f.name.upper()}={raw!r}: please enter {kind}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

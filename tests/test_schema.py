@@ -27,8 +27,11 @@ def test_report_validates(report):
 @pytest.mark.parametrize(
     "mutate",
     [
-        lambda r: r.update(verdicts={"stayed_calm": {"result": "passed"}}),  # not measured yet: must be absent
+        lambda r: r["verdicts"].update(stayed_calm={"result": "passed"}),  # not measured yet: must be absent
+        lambda r: r.update(tone_timeline=[]),
         lambda r: r.update(metrics={}),
+        lambda r: r["verdicts"]["listened_without_interrupting"].update(result="maybe"),
+        lambda r: r["verdicts"]["listened_without_interrupting"].update(reasons=[]),
         lambda r: r["turns"][0].update(speaker="supervisor"),
         lambda r: r["call"].update(mode="quad"),
         lambda r: r["turns"][0].update(words=[]),

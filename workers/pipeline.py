@@ -13,6 +13,9 @@ Data flows one way, each stage taking only the previous stages' output:
    is not transcribed twice); mono, the track once, over the diarized speech.
 4. **attribute**: words to speakers, speakers to roles, words to turns
    (:mod:`audio_features.turns`, :mod:`audio_features.roles`).
+5. **measure**: turn-taking and talk metrics
+   (:mod:`audio_features.turn_taking`, :mod:`audio_features.talk_metrics`).
+6. **judge**: the verdicts, each with its evidence (:mod:`workers.verdicts`).
 
 The report is built from the result in :mod:`workers.report`.
 """
@@ -31,6 +34,9 @@ import numpy as np
 from audio_features.config import Settings
 from audio_features.decode import DecodedAudio, decode_file
 from audio_features.errors import ConfigError
+from audio_features.talk_metrics import TalkMetrics
+from audio_features.turn_taking import TurnTaking
+from workers.verdicts import Verdict
 
 __all__ = ["CallAnalysis", "ModelInfo", "SpeakerInfo", "analyze_file"]
 
@@ -82,6 +88,9 @@ class CallAnalysis:
     models: list[ModelInfo]
     timings: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    turn_taking: TurnTaking | None = None
+    metrics: TalkMetrics | None = None
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
 
     @property
     def has_speech(self) -> bool:
@@ -120,7 +129,14 @@ def _whisper_info(settings: Settings) -> ModelInfo:
 class _Stages:
     """Times each stage and forwards progress as (stage, overall fraction 0..1)."""
 
-    WEIGHTS: ClassVar[dict[str, float]] = {"decode": 0.05, "separate": 0.3, "transcribe": 0.6, "attribute": 0.05}
+    WEIGHTS: ClassVar[dict[str, float]] = {
+        "decode": 0.05,
+        "separate": 0.3,
+        "transcribe": 0.57,
+        "attribute": 0.03,
+        "measure": 0.04,
+        "judge": 0.01,
+    }
 
     def __init__(self, hook: ProgressHook | None):
         self.hook = hook
@@ -182,8 +198,30 @@ def analyze_file(
         analysis = _analyze_mono(path, audio, audio.samples[0], settings, stages, agent_speaker, notes)
     if not analysis.turns:
         analysis.notes.append("No speech was detected in this recording.")
+    _measure_and_judge(analysis, settings, stages)
     analysis.timings["total_s"] = time.perf_counter() - started
     return analysis
+
+
+def _measure_and_judge(analysis: CallAnalysis, settings: Settings, stages: _Stages) -> None:
+    from pyannote.core import Annotation, Segment
+
+    from audio_features.talk_metrics import talk_metrics
+    from audio_features.turn_taking import analyse_turn_taking
+    from workers.verdicts import listened_without_interrupting
+
+    with stages.stage("measure"):
+        activity = Annotation()
+        for track, (role, start, end) in enumerate(
+            (s.role, a, b) for s in analysis.speakers for a, b in s.segments if b > a
+        ):
+            activity[Segment(start, end), track] = role
+        analysis.turn_taking = analyse_turn_taking(analysis.turns, activity, settings)
+        analysis.metrics = talk_metrics(analysis.turn_taking, analysis.audio.duration_s, settings)
+    with stages.stage("judge"):
+        analysis.verdicts["listened_without_interrupting"] = listened_without_interrupting(
+            analysis.turn_taking, analysis.metrics, analysis.audio.duration_s, settings
+        )
 
 
 def _analyze_stereo(path, audio: DecodedAudio, settings: Settings, stages: _Stages, notes: list[str]) -> CallAnalysis:

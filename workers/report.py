@@ -3,8 +3,9 @@
 Times are in seconds, rounded to milliseconds (as pyannote's ``serialize``
 does). The schema lives in ``workers/schema/report-v1.schema.json`` and is
 documented in ``docs/report-schema.md``. Fields that later stages add
-(``metrics``, ``interruptions``, ``tone_timeline``, ``verdicts``) are absent
-until those stages exist: a report never carries a placeholder.
+(``tone_timeline``, and the ``stayed_calm`` and ``acknowledged_feelings``
+verdicts) are absent until those stages exist: a report never carries a
+placeholder.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from workers.pipeline import CallAnalysis
 
 __all__ = ["SCHEMA_VERSION", "build_report", "load_schema"]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def _ms(t: float) -> float:
@@ -77,11 +78,84 @@ def build_report(analysis: CallAnalysis) -> dict:
             }
             for t in analysis.turns
         ],
+        **_turn_taking(analysis),
         "notes": list(analysis.notes),
         "timings": {
             **{k: round(v, 3) for k, v in analysis.timings.items()},
             "real_time_factor": round(total / max(audio.duration_s, 1e-9), 4),
         },
+    }
+
+
+def _party(metrics, name: str):
+    return {p: getattr(m, name) for p, m in metrics.parties.items()}
+
+
+def _verdict(v) -> dict:
+    return {
+        "result": v.result.value,
+        "score": v.score,
+        "reasons": list(v.reasons),
+        "evidence": [
+            {"start": _ms(e.start), "end": _ms(e.end), "speaker": e.speaker, "text": e.text} for e in v.evidence
+        ],
+        "thresholds": dict(v.thresholds),
+    }
+
+
+def _turn_taking(analysis: CallAnalysis) -> dict:
+    m, tt = analysis.metrics, analysis.turn_taking
+    if m is None or tt is None:
+        return {}
+
+    def opt(x):
+        return None if x is None else _ms(x)
+
+    longest = m.longest_silence
+    return {
+        "metrics": {
+            "talk_time_s": {p: _ms(v) for p, v in _party(m, "talk_time_s").items()},
+            "talk_ratio": None if m.talk_ratio is None else round(m.talk_ratio, 3),
+            "silence_s": _ms(m.silence_s),
+            "longest_silence": None
+            if longest is None
+            else {"start": _ms(longest.start), "end": _ms(longest.end), "duration_s": _ms(longest.duration_s)},
+            "longest_monologue": {
+                p: {"duration_s": _ms(pm.longest_monologue_s), "start": opt(pm.longest_monologue_start)}
+                for p, pm in m.parties.items()
+            },
+            "turns": _party(m, "turns"),
+            "turn_switches": m.turn_switches,
+            "switches_per_minute": round(m.switches_per_minute, 2),
+            "interruptions": {
+                p: {"count": pm.interruptions, "duration_s": _ms(pm.interruption_s)} for p, pm in m.parties.items()
+            },
+            "backchannels": _party(m, "backchannels"),
+            "patience_s": {"mean": opt(m.patience_mean_s), "median": opt(m.patience_median_s)},
+        },
+        "interruptions": [
+            {
+                "start": _ms(i.start),
+                "end": _ms(i.end),
+                "by": i.by,
+                "interrupted": i.interrupted,
+                "overlap_s": _ms(i.overlap_s),
+                "interrupted_words_after": i.interrupted_words_after,
+                "successful": bool(i.successful),
+                "evidence": [
+                    {"start": _ms(i.start), "end": _ms(i.end), "speaker": i.interrupted, "text": i.text_interrupted},
+                    {"start": _ms(i.start), "end": _ms(i.end), "speaker": i.by, "text": i.text_by},
+                ],
+            }
+            for i in tt.interruptions
+        ],
+        "backchannels": [
+            {"start": _ms(b.start), "end": _ms(b.end), "speaker": b.speaker, "text": b.text} for b in tt.backchannels
+        ],
+        "silences": [
+            {"start": _ms(s.start), "end": _ms(s.end), "duration_s": _ms(s.duration_s)} for s in m.long_silences
+        ],
+        "verdicts": {name: _verdict(v) for name, v in analysis.verdicts.items()},
     }
 
 

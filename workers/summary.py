@@ -10,6 +10,54 @@ def _clock(t: float) -> str:
     return f"{int(minutes):02d}:{seconds:04.1f}"
 
 
+def _turn_taking(report: dict) -> list[str]:
+    m = report["metrics"]
+    out = ["", "Turn-taking"]
+    talk = m["talk_time_s"]
+    ratio = f"{m['talk_ratio'] * 100:.0f} % agent" if m["talk_ratio"] is not None else "no talk"
+    out.append(f"  talk time: agent {talk['agent']:.1f} s, customer {talk['customer']:.1f} s ({ratio})")
+    longest = m["longest_silence"]
+    longest_text = f", longest {longest['duration_s']:.1f} s at {_clock(longest['start'])}" if longest else ""
+    out.append(f"  silence: {m['silence_s']:.1f} s{longest_text}")
+    mono = m["longest_monologue"]
+    out.append(
+        f"  longest monologue: agent {mono['agent']['duration_s']:.1f} s, "
+        f"customer {mono['customer']['duration_s']:.1f} s"
+    )
+    out.append(
+        f"  turns: agent {m['turns']['agent']}, customer {m['turns']['customer']}; "
+        f"{m['switches_per_minute']:.1f} switches per minute"
+    )
+    cuts = m["interruptions"]
+    out.append(
+        f"  interruptions: agent {cuts['agent']['count']} ({cuts['agent']['duration_s']:.1f} s), "
+        f"customer {cuts['customer']['count']} ({cuts['customer']['duration_s']:.1f} s)"
+    )
+    out.append(f"  backchannels: agent {m['backchannels']['agent']}, customer {m['backchannels']['customer']}")
+    patience = m["patience_s"]
+    if patience["mean"] is not None:
+        out.append(
+            f"  agent patience (gap after the customer stops): mean {patience['mean']:.2f} s, "
+            f"median {patience['median']:.2f} s"
+        )
+    for i in report["interruptions"]:
+        outcome = "stopped" if i["successful"] else "kept talking"
+        out.append(
+            f"  [{_clock(i['start'])}] {i['by']} cut in on {i['interrupted']} ({i['overlap_s']:.1f} s overlap; "
+            f"{i['interrupted']} {outcome})"
+        )
+    for s in report["silences"]:
+        out.append(f"  [{_clock(s['start'])}] silence of {s['duration_s']:.1f} s")
+    out += ["", "Verdicts"]
+    for name, v in report["verdicts"].items():
+        score = "" if v["score"] is None else f" (score {v['score']:.2f})"
+        out.append(f"  {name.replace('_', ' ')}: {v['result'].upper()}{score}")
+        out.extend(f"    - {r}" for r in v["reasons"])
+        for e in v["evidence"]:
+            out.append(f'      [{_clock(e["start"])}] {e["speaker"].upper():8s} "{e["text"]}"')
+    return out
+
+
 def format_text(report: dict) -> str:
     """Render a v1 report (as built by :func:`workers.report.build_report`)."""
     call = report["call"]
@@ -32,6 +80,8 @@ def format_text(report: dict) -> str:
         lines.append("  (no speech)")
     for t in report["turns"]:
         lines.append(f"  [{_clock(t['start'])} - {_clock(t['end'])}] {t['speaker'].upper():8s} {t['text']}")
+    if "metrics" in report:
+        lines += _turn_taking(report)
     if report["notes"]:
         lines.append("")
         lines.append("Notes")

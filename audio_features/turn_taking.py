@@ -1,0 +1,318 @@
+"""Turn-taking: backchannels, interruptions and turn switches between two parties.
+
+Definitions (thresholds are settings in :mod:`audio_features.config`):
+
+* **Speech** of a party is its activity timeline: its own channel's speech in
+  stereo (crosstalk gate), its diarized speech in mono. **Overlap** is where
+  both parties' speech intersect (``Timeline`` arithmetic from pyannote.core).
+* **Utterance:** a turn of words (:mod:`audio_features.turns`) with its edges
+  moved to the party's speech onsets and offsets, which are more precise than
+  Whisper's word times. A short burst of speech with no words (an
+  untranscribed "mm") is an utterance too, without words.
+* **Backchannel:** a short listener response that does not take the floor:
+  at most ``backchannel_max_s`` long and ``backchannel_max_words`` words,
+  every word in :data:`BACKCHANNEL_LEXICON` (or no words at all), *and* the
+  other party talks within ``backchannel_context_s`` both before and after
+  it: they keep talking through it. A backchannel is never an interruption.
+  (Yngve 1970 named them; Ward & Tsukahara 2000 describe the short lexical
+  forms used here.)
+* **Stretch of talk:** a party's speech joined across its own pauses shorter
+  than ``interruption_pause_s``.
+* **Interruption:** party B starts a substantive utterance at time *t* (B was
+  not already talking: a B stretch does not run into *t*) while party A holds
+  the floor: an A stretch began before *t* and is still going at *t*, so B did
+  not wait for a pause of ``interruption_pause_s``; and A's speech overlaps
+  B's utterance for at least ``interruption_min_overlap_s``. Starting inside
+  a longer pause is turn-taking, and so is a *terminal overlap*: B coming in
+  on A's last word (A starts no word after *t*) for less than
+  ``terminal_overlap_s``. It is *successful* when A's stretch ends
+  within ``interruption_success_s`` after *t* (A was silenced);
+  ``interrupted_words_after`` counts A's words that start after *t* in that
+  stretch.
+* **Turn switch:** consecutive substantive utterances (by start time) of
+  different parties. Its gap is the second's start minus the first's end
+  (negative when they overlap). The agent's **patience** is the gap when the
+  agent takes the floor after the customer stops, over switches with a gap of
+  zero or more.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from pyannote.core import Annotation, Segment, Timeline
+
+from audio_features.config import Settings
+from audio_features.transcription import Word
+from audio_features.turns import Turn
+
+__all__ = [
+    "BACKCHANNEL_LEXICON",
+    "Backchannel",
+    "Interruption",
+    "TurnSwitch",
+    "TurnTaking",
+    "Utterance",
+    "analyse_turn_taking",
+]
+
+#: Words a listener says without taking the floor (lower case, punctuation removed). Fillers
+#: ("and", "so", "well") are here because Whisper often writes them around a listener's
+#: "yes"; an utterance still has to be short and spoken over the other party's talk.
+BACKCHANNEL_LEXICON = frozenset(
+    """mm mhm mmhmm mm-hmm hmm hm uh-huh uhhuh uh huh um er erm yeah yep yes yup right okay ok alright
+    all sure i see oh ah aha really exactly true indeed gotcha got it absolutely totally cool fine great
+    that's you're and so well of course""".split()
+)
+_PUNCT = re.compile(r"[^\w'-]+")
+#: Onsets and offsets of speech are moved to a word's edge only within this distance, s.
+SNAP_S = 0.35
+#: Bursts of wordless speech shorter than this are ignored (clicks, breaths), s.
+MIN_VOCALISATION_S = 0.15
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A party's utterance; ``words`` is empty for untranscribed vocalisations."""
+
+    speaker: str
+    start: float
+    end: float
+    words: list[Word]
+    backchannel: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def duration_s(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Backchannel:
+    """A listener response: who said it, when, and what (may be empty)."""
+
+    speaker: str
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """A cut-in (see the module docstring).
+
+    Attributes:
+        start: When the interrupting utterance began, s.
+        end: When the overlap ended, s.
+        by: The party who cut in.
+        interrupted: The party who held the floor.
+        overlap_s: Time both spoke, within the interrupting utterance, s.
+        interrupted_words_after: Words the interrupted party began after ``start``.
+        successful: The interrupted party stopped within ``interruption_success_s``.
+        text_by: What the interrupting party said.
+        text_interrupted: What the interrupted party was saying around ``start``.
+    """
+
+    start: float
+    end: float
+    by: str
+    interrupted: str
+    overlap_s: float
+    interrupted_words_after: int
+    successful: bool
+    text_by: str
+    text_interrupted: str
+
+
+@dataclass(frozen=True)
+class TurnSwitch:
+    """The floor passing from one party to the other; ``gap_s`` < 0 for overlapping switches."""
+
+    from_speaker: str
+    to_speaker: str
+    at: float
+    gap_s: float
+
+
+@dataclass
+class TurnTaking:
+    """Everything :func:`analyse_turn_taking` found."""
+
+    utterances: list[Utterance]
+    backchannels: list[Backchannel]
+    interruptions: list[Interruption]
+    switches: list[TurnSwitch]
+    speech: dict[str, Timeline] = field(default_factory=dict)
+
+
+def _normalise(text: str) -> str:
+    return _PUNCT.sub(" ", text.lower()).strip()
+
+
+def _is_backchannel_text(words: list[Word], max_words: int) -> bool:
+    if not words:
+        return True
+    tokens = " ".join(_normalise(w.text) for w in words).split()
+    if not tokens or len(tokens) > max_words:
+        return False
+    return all(t in BACKCHANNEL_LEXICON or t.replace("-", "") in BACKCHANNEL_LEXICON for t in tokens)
+
+
+def _snap(turn: Turn, speech: Timeline, not_before: float) -> tuple[float, float]:
+    """Move a turn's edges to the party's speech onset and offset.
+
+    The start moves to the onset of the speech region that holds the first
+    word (Whisper's word times drift, and in an overlap it often times the
+    louder voice), but never before the party's previous utterance ended; the
+    end moves to the nearest offset within ``SNAP_S``.
+    """
+    start, end = turn.start, turn.end
+    holding = speech.crop(Segment(turn.start, turn.words[0].end), mode="loose") if turn.words else Timeline()
+    if holding:
+        start = max(min(holding[0].start, start), not_before)
+    around = speech.crop(Segment(turn.end - SNAP_S, turn.end + SNAP_S), mode="intersection")
+    ends = [s.end for s in around if abs(s.end - turn.end) <= SNAP_S]
+    if ends:
+        end = min(ends, key=lambda t: abs(t - turn.end))
+    return (start, end) if end > start else (turn.start, turn.end)
+
+
+def _utterances(turns: list[Turn], speech: dict[str, Timeline]) -> list[Utterance]:
+    out = []
+    last_end: dict[str, float] = {}
+    for turn in sorted(turns, key=lambda t: t.start):
+        start, end = _snap(turn, speech.get(turn.speaker, Timeline()), last_end.get(turn.speaker, 0.0))
+        last_end[turn.speaker] = end
+        out.append(Utterance(turn.speaker, start, end, turn.words))
+    # Speech with no words at all: a short vocalisation ("mm") Whisper did not write down.
+    for party, timeline in speech.items():
+        spans = Timeline([Segment(u.start, u.end) for u in out if u.speaker == party])
+        for seg in timeline:
+            if seg.duration >= MIN_VOCALISATION_S and not spans.crop(seg):
+                out.append(Utterance(party, seg.start, seg.end, []))
+    return sorted(out, key=lambda u: (u.start, u.end))
+
+
+def _other(party: str, parties: list[str]) -> str | None:
+    return next((p for p in parties if p != party), None)
+
+
+def _speaks(timeline: Timeline, start: float, end: float) -> bool:
+    return end > start and bool(timeline.crop(Segment(start, end)))
+
+
+def _classify(utterances: list[Utterance], speech: dict[str, Timeline], settings: Settings) -> list[Utterance]:
+    parties = sorted(speech)
+    out = []
+    for u in utterances:
+        other = _other(u.speaker, parties)
+        context = settings.backchannel_context_s
+        listener = (
+            other is not None
+            and u.duration_s <= settings.backchannel_max_s
+            and _is_backchannel_text(u.words, settings.backchannel_max_words)
+            and _speaks(speech[other], u.start - context, u.start + 0.05)
+            and _speaks(speech[other], u.end - 0.05, u.end + context)
+        )
+        if listener or u.words:  # wordless speech that is not a backchannel is noise, breath or laughter
+            out.append(Utterance(u.speaker, u.start, u.end, u.words, backchannel=listener))
+    return out
+
+
+def _words_text(words: list[Word], start: float, end: float) -> str:
+    return " ".join(w.text for w in words if w.end > start and w.start < end)
+
+
+def _runs(timeline: Timeline, pause_s: float) -> Timeline:
+    """A party's stretches of talk: speech regions joined across pauses shorter than ``pause_s``."""
+    return timeline.support(collar=pause_s)
+
+
+def _interruptions(utterances: list[Utterance], speech: dict[str, Timeline], settings: Settings) -> list[Interruption]:
+    parties = sorted(speech)
+    pause = settings.interruption_pause_s
+    runs = {p: _runs(speech[p], pause) for p in parties}
+    words = {
+        p: sorted((w for u in utterances if u.speaker == p for w in u.words), key=lambda w: w.start) for p in parties
+    }
+    found = []
+    for u in utterances:
+        holder = _other(u.speaker, parties)
+        if u.backchannel or not u.words or holder is None:
+            continue
+        t = u.start
+        # B continuing their own talk after a short pause is not starting anything.
+        if any(r.start < t - 0.02 for r in runs[u.speaker].crop(Segment(t - 0.02, t + 0.02))):
+            continue
+        # A holds the floor: A's stretch of talk started before t and is still going at t.
+        holding = [r for r in runs[holder] if r.start < t < r.end]
+        if not holding:
+            continue
+        stretch = holding[0]
+        # If A's stretch itself began while B was talking, A is the one who cut in: B
+        # carrying on, or taking back the floor, is not an interruption.
+        if any(r.start < stretch.start < r.end for r in runs[u.speaker]):
+            continue
+        # B's own stretch of talk from t: a cut-in that starts "Sorry, ..." and goes on counts whole.
+        own = next((r for r in runs[u.speaker] if r.start <= t + 0.02 < r.end), Segment(t, u.end))
+        overlap = speech[holder].crop(Segment(t, min(max(u.end, own.end), stretch.end)))
+        if overlap.duration() < settings.interruption_min_overlap_s:
+            continue
+        after = [w for w in words[holder] if t <= w.start < stretch.end]
+        # Terminal overlap: B came in on A's last word, anticipating its end (Schegloff 2000).
+        if not after and overlap.duration() < settings.terminal_overlap_s:
+            continue
+        found.append(
+            Interruption(
+                start=t,
+                end=max(s.end for s in overlap),
+                by=u.speaker,
+                interrupted=holder,
+                overlap_s=float(overlap.duration()),
+                interrupted_words_after=len(after),
+                successful=bool(stretch.end - t <= settings.interruption_success_s),
+                text_by=_words_text(words[u.speaker], t, max(u.end, own.end)),
+                text_interrupted=_words_text(words[holder], max(stretch.start, t - 4.0), stretch.end),
+            )
+        )
+    return found
+
+
+def _switches(substantive: list[Utterance]) -> list[TurnSwitch]:
+    switches = []
+    for a, b in itertools.pairwise(substantive):
+        if a.speaker != b.speaker:
+            switches.append(TurnSwitch(a.speaker, b.speaker, b.start, b.start - a.end))
+    return switches
+
+
+def analyse_turn_taking(turns: list[Turn], activity: Annotation, settings: Settings) -> TurnTaking:
+    """Find backchannels, interruptions and turn switches.
+
+    Args:
+        turns: Word turns of both parties (``speaker`` is ``agent`` or ``customer``).
+        activity: Speech of each party, labelled ``agent``/``customer``,
+            overlaps included.
+        settings: The turn-taking thresholds.
+
+    Returns:
+        Utterances (classified), backchannels, interruptions and switches.
+    """
+    speech = {label: activity.label_timeline(label).support() for label in activity.labels()}
+    for turn in turns:
+        speech.setdefault(turn.speaker, Timeline())
+    utterances = _classify(_utterances(turns, speech), speech, settings)
+    substantive = [u for u in utterances if not u.backchannel]
+    backchannels = [Backchannel(u.speaker, u.start, u.end, u.text) for u in utterances if u.backchannel]
+    return TurnTaking(
+        utterances=utterances,
+        backchannels=backchannels,
+        interruptions=_interruptions(utterances, speech, settings),
+        switches=_switches(substantive),
+        speech=speech,
+    )

@@ -1,0 +1,174 @@
+"""Turn-taking logic on hand-built timelines (pyannote.core), with known answers."""
+
+from __future__ import annotations
+
+import pytest
+from pyannote.core import Annotation, Segment
+
+from audio_features.config import Settings
+from audio_features.talk_metrics import talk_metrics
+from audio_features.transcription import Word
+from audio_features.turn_taking import analyse_turn_taking
+from audio_features.turns import Turn
+from workers.verdicts import Result, listened_without_interrupting
+
+SETTINGS = Settings()
+
+
+def turn(speaker: str, start: float, text: str, step: float = 0.3) -> Turn:
+    words = [Word(start + i * step, start + i * step + 0.25, w, 0.9) for i, w in enumerate(text.split())]
+    return Turn(speaker, words[0].start, words[-1].end, text, words)
+
+
+def activity(turns: list[Turn], extra: list[tuple[str, float, float]] = ()) -> Annotation:
+    """Speech regions exactly where the words are (plus wordless ``extra`` regions)."""
+    ann = Annotation()
+    track = 0
+    for t in turns:
+        ann[Segment(t.start, t.end), track] = t.speaker
+        track += 1
+    for speaker, start, end in extra:
+        ann[Segment(start, end), track] = speaker
+        track += 1
+    return ann
+
+
+def analyse(turns, extra=()):
+    return analyse_turn_taking(turns, activity(turns, extra), SETTINGS)
+
+
+LONG = "so I moved house last month and since then I have been charged twice for everything"
+
+
+def test_backchannel_over_a_long_turn_is_not_an_interruption():
+    turns = [turn("customer", 0.0, LONG), turn("agent", 1.5, "mm-hmm"), turn("agent", 3.0, "I see")]
+    tt = analyse(turns)
+    assert [(b.speaker, b.text) for b in tt.backchannels] == [("agent", "mm-hmm"), ("agent", "I see")]
+    assert tt.interruptions == []
+
+
+def test_wordless_murmur_over_a_turn_is_a_backchannel():
+    turns = [turn("customer", 0.0, LONG)]
+    tt = analyse(turns, extra=[("agent", 2.0, 2.4)])
+    assert [(b.speaker, b.start, b.text) for b in tt.backchannels] == [("agent", 2.0, "")]
+
+
+def test_short_answer_after_a_question_is_a_turn_not_a_backchannel():
+    turns = [turn("agent", 0.0, "is that your address"), turn("customer", 1.6, "yes")]
+    tt = analyse(turns)
+    assert tt.backchannels == []
+    assert [(s.from_speaker, s.to_speaker) for s in tt.switches] == [("agent", "customer")]
+
+
+@pytest.mark.parametrize("customer_stops_after_s", [0.6, None])
+def test_agent_cuts_in_mid_sentence(customer_stops_after_s):
+    words = LONG if customer_stops_after_s is None else "so I moved house last month and"
+    customer = turn("customer", 0.0, words)
+    cut_at = 1.25
+    agent = turn("agent", cut_at, "sorry I need your postcode first")
+    if customer_stops_after_s is not None:
+        # The customer's last word trails off 0.6 s after the cut-in.
+        words = turn("customer", 0.0, "so I moved house last").words
+        words[-1] = Word(words[-1].start, cut_at + customer_stops_after_s, words[-1].text, 0.9)
+        customer = Turn("customer", 0.0, cut_at + customer_stops_after_s, "so I moved house last", words)
+    tt = analyse_turn_taking([customer, agent], activity([customer, agent]), SETTINGS)
+    assert len(tt.interruptions) == 1
+    i = tt.interruptions[0]
+    assert (i.by, i.interrupted, i.start) == ("agent", "customer", cut_at)
+    assert i.successful is (customer_stops_after_s is not None)
+    assert i.overlap_s == pytest.approx(min(agent.end, customer.end) - cut_at, abs=0.01)
+    if customer_stops_after_s is None:
+        assert i.interrupted_words_after == sum(1 for w in customer.words if w.start >= cut_at)
+
+
+def test_starting_in_a_pause_is_turn_taking():
+    # The agent starts 0.6 s after the customer's last word (> interruption_pause_s), then the customer goes on.
+    turns = [turn("customer", 0.0, "so I moved house"), turn("agent", 1.45, "right what is the new address")]
+    turns.append(turn("customer", 1.55 + 0.3, "and then the bill came"))
+    tt = analyse(turns)
+    assert [i.by for i in tt.interruptions if i.by == "agent"] == []
+
+
+def test_terminal_overlap_is_not_an_interruption():
+    customer = turn("customer", 0.0, "thank you for your help")
+    agent = turn("agent", customer.end - 0.2, "you are welcome")
+    tt = analyse([customer, agent])
+    assert tt.interruptions == []
+
+
+def test_resuming_after_being_cut_in_on_is_not_an_interruption():
+    customer = turn("customer", 0.0, LONG)
+    agent = turn("agent", 2.0, "that will update by itself")
+    tt = analyse_turn_taking(
+        [customer, agent],
+        activity([customer, agent]),
+        SETTINGS,
+    )
+    assert [(i.by, i.interrupted) for i in tt.interruptions] == [("agent", "customer")]
+
+
+def test_metrics_on_a_known_timeline():
+    turns = [
+        turn("agent", 0.0, "hello how can I help"),  # 0.00-1.45
+        turn("customer", 2.0, LONG),  # 2.00-6.75, with an agent backchannel
+        turn("agent", 3.0, "yeah"),
+        turn("agent", 7.25, "okay let me check that"),  # gap 0.5 after the customer
+        turn("customer", 20.0, "thanks"),  # after a 11.5 s silence
+    ]
+    tt = analyse(turns)
+    m = talk_metrics(tt, 21.0, SETTINGS)
+    assert m.parties["agent"].talk_time_s == pytest.approx(1.45 + 0.25 + 1.45)
+    assert m.parties["customer"].talk_time_s == pytest.approx(4.75 + 0.25)
+    assert m.parties["agent"].backchannels == 1
+    assert m.parties["agent"].turns == 2 and m.parties["customer"].turns == 2
+    assert m.longest_silence.start == pytest.approx(8.7) and m.longest_silence.end == pytest.approx(20.0)
+    assert [round(s.duration_s, 2) for s in m.long_silences] == [11.3]
+    # The backchannel lies inside the customer's turn: talk covers 1.45 + 4.75 + 1.45 + 0.25 s.
+    assert m.silence_s == pytest.approx(21.0 - 7.9)
+    assert m.turn_switches == 3
+    assert m.patience_mean_s == pytest.approx(0.5) and m.patience_median_s == pytest.approx(0.5)
+    assert m.parties["customer"].longest_monologue_s == pytest.approx(4.75)
+    assert m.talk_ratio == pytest.approx(3.15 / 8.15)
+
+
+def _verdict(turns, duration_s=60.0, settings=SETTINGS):
+    tt = analyse_turn_taking(turns, activity(turns), settings)
+    return listened_without_interrupting(tt, talk_metrics(tt, duration_s, settings), duration_s, settings)
+
+
+def test_verdict_passes_without_agent_interruptions_even_if_the_customer_interrupts():
+    agent = turn("agent", 0.0, "I will block the card now so nothing else can be taken")
+    customer = turn("customer", 1.2, "will I get the money back")
+    v = _verdict([agent, customer])
+    assert v.result is Result.PASSED and v.score == 1.0
+    assert any("does not count against the agent" in r for r in v.reasons)
+
+
+def test_verdict_fails_when_the_agent_silences_the_customer():
+    customer = Turn(
+        "customer", 0.0, 1.85, "so I moved house last", turn("customer", 0.0, "so I moved house last").words
+    )
+    agent = turn("agent", 1.25, "sorry I need your postcode first")
+    v = _verdict([customer, agent])
+    assert v.result is Result.FAILED
+    assert any("stopped mid-sentence" in r for r in v.reasons)
+    assert {e.speaker for e in v.evidence} == {"agent", "customer"}
+    assert v.thresholds["fail_on_silencing"] is True
+
+
+def test_verdict_policy_is_configurable():
+    from dataclasses import replace
+
+    customer = Turn(
+        "customer", 0.0, 1.85, "so I moved house last", turn("customer", 0.0, "so I moved house last").words
+    )
+    agent = turn("agent", 1.25, "sorry I need your postcode first")
+    lenient = replace(SETTINGS, listening_fail_on_silencing=False)
+    assert _verdict([customer, agent], settings=lenient).result is Result.PASSED
+    strict = replace(lenient, listening_max_interruptions_per_10min=1.0)
+    assert _verdict([customer, agent], settings=strict).result is Result.FAILED
+
+
+def test_verdict_not_applicable_without_customer_speech():
+    v = _verdict([turn("agent", 0.0, "hello is anybody there")])
+    assert v.result is Result.NOT_APPLICABLE and v.score is None
