@@ -51,6 +51,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m bench.run --minutes 5
+	$(BIN)/python -m bench.events
 
 lint: $(VENV)/.deps-ok
 	$(BIN)/ruff check .

@@ -7,8 +7,9 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
   both parties' speech intersect (``Timeline`` arithmetic from pyannote.core).
 * **Utterance:** a turn of words (:mod:`audio_features.turns`) with its edges
   moved to the party's speech onsets and offsets, which are more precise than
-  Whisper's word times. A short burst of speech with no words (an
-  untranscribed "mm") is an utterance too, without words.
+  Whisper's word times. Speech with no words is an utterance too: a short
+  burst (an untranscribed "mm"), or a longer stretch spoken over the other
+  party, whose words Whisper lost to the other voice (mono calls).
 * **Backchannel:** a short listener response that does not take the floor:
   at most ``backchannel_max_s`` long and ``backchannel_max_words`` words,
   every word in :data:`BACKCHANNEL_LEXICON` (or no words at all), *and* the
@@ -219,7 +220,16 @@ def _classify(utterances: list[Utterance], speech: dict[str, Timeline], settings
             and _speaks(speech[other], u.start - context, u.start + 0.05)
             and _speaks(speech[other], u.end - 0.05, u.end + context)
         )
-        if listener or u.words:  # wordless speech that is not a backchannel is noise, breath or laughter
+        # Wordless speech that is not a backchannel is kept only when it is longer than one and
+        # spoken over the other party: in an overlap Whisper often writes down one voice only.
+        # Anything else wordless is noise, breath or laughter.
+        overlapped = (
+            not u.words
+            and other is not None
+            and u.duration_s > settings.backchannel_max_s
+            and speech[other].crop(Segment(u.start, u.end)).duration() >= settings.interruption_min_overlap_s
+        )
+        if listener or u.words or overlapped:
             out.append(Utterance(u.speaker, u.start, u.end, u.words, backchannel=listener))
     return out
 
@@ -240,10 +250,12 @@ def _interruptions(utterances: list[Utterance], speech: dict[str, Timeline], set
     words = {
         p: sorted((w for u in utterances if u.speaker == p for w in u.words), key=lambda w: w.start) for p in parties
     }
+    # Each party's substantive talk (backchannels and stray blips of speech left out).
+    talk = {p: [u for u in utterances if u.speaker == p and not u.backchannel] for p in parties}
     found = []
     for u in utterances:
         holder = _other(u.speaker, parties)
-        if u.backchannel or not u.words or holder is None:
+        if u.backchannel or holder is None:
             continue
         t = u.start
         # B continuing their own talk after a short pause is not starting anything.
@@ -256,7 +268,7 @@ def _interruptions(utterances: list[Utterance], speech: dict[str, Timeline], set
         stretch = holding[0]
         # If A's stretch itself began while B was talking, A is the one who cut in: B
         # carrying on, or taking back the floor, is not an interruption.
-        if any(r.start < stretch.start < r.end for r in runs[u.speaker]):
+        if any(v.start < stretch.start < v.end for v in talk[u.speaker]):
             continue
         # B's own stretch of talk from t: a cut-in that starts "Sorry, ..." and goes on counts whole.
         own = next((r for r in runs[u.speaker] if r.start <= t + 0.02 < r.end), Segment(t, u.end))

