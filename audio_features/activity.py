@@ -34,11 +34,10 @@ import numpy as np
 from pyannote.core import Segment, Timeline
 
 from audio_features.config import Settings
+from audio_features.loudness import frame_levels_db
 
-__all__ = ["ChannelActivity", "channels_are_mirrored", "frame_levels_db", "stereo_activity", "timeline_from_mask"]
+__all__ = ["ChannelActivity", "channels_are_mirrored", "stereo_activity", "timeline_from_mask"]
 
-#: Level given to digital silence, dBFS, so that logs stay finite.
-SILENCE_DBFS = -120.0
 #: Percentile of frame levels taken as a channel's noise floor.
 NOISE_FLOOR_PERCENTILE = 10
 #: How far over its floor the other channel must be for a frame to measure bleed, dB.
@@ -64,27 +63,6 @@ class ChannelActivity:
     speech: Timeline
     noise_floor_db: float
     bleed_db: float
-
-
-def frame_levels_db(x: np.ndarray, *, frame_length: int) -> np.ndarray:
-    """RMS level of consecutive, non-overlapping frames.
-
-    Parameters
-    ----------
-    x : np.ndarray [shape=(..., n)]
-        Waveform in [-1, 1].
-    frame_length : int > 0
-        Samples per frame; a trailing partial frame is dropped.
-
-    Returns
-    -------
-    np.ndarray [shape=(..., n // frame_length)]
-        Level of each frame, dBFS (a full-scale sine is -3 dBFS).
-    """
-    n = x.shape[-1] // frame_length
-    frames = x[..., : n * frame_length].reshape(*x.shape[:-1], n, frame_length)
-    power = np.mean(np.square(frames, dtype=np.float64), axis=-1)
-    return np.maximum(10 * np.log10(np.maximum(power, 1e-30)), SILENCE_DBFS)
 
 
 def timeline_from_mask(

@@ -7,8 +7,9 @@ import pytest
 from pyannote.core import Annotation, Segment, Timeline
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from audio_features.activity import channels_are_mirrored, frame_levels_db, stereo_activity, timeline_from_mask
+from audio_features.activity import channels_are_mirrored, stereo_activity, timeline_from_mask
 from audio_features.config import Settings
+from audio_features.loudness import frame_levels_db
 
 RATE = 16000
 # (party, start s, end s); the 9.0-10.0 s stretch is an overlap (both talk).
