@@ -151,6 +151,10 @@ class Settings:
             read as a high rate.
         listening_fail_on_silencing: Verdict policy: the agent also fails on
             any interruption after which the customer stopped mid-sentence.
+        tone_resolution_s: Bin length of the tone timeline, s (what a coach's
+            chart draws: 1 s keeps a 1-hour call at 3,600 points per series).
+        tone_pace_window_s: Window of the speaking rate in the timeline, s;
+            10 s holds about 25-30 words at conversational rates.
     """
 
     whisper_model: str = "base"
@@ -186,6 +190,8 @@ class Settings:
     monologue_max_pause_s: float = 2.0
     listening_max_interruptions_per_10min: float = 2.0
     listening_fail_on_silencing: bool = True
+    tone_resolution_s: float = 1.0
+    tone_pace_window_s: float = 10.0
 
     def __post_init__(self) -> None:
         if self.cpu_threads <= 0:
@@ -202,6 +208,8 @@ class Settings:
             raise ConfigError("num_speakers: please enter a value of 1 or more (CALLSCOPE_NUM_SPEAKERS)")
         if self.agent_channel not in ("left", "right"):
             raise ConfigError("agent_channel: please enter 'left' or 'right' (CALLSCOPE_AGENT_CHANNEL)")
+        if self.tone_resolution_s <= 0 or self.tone_pace_window_s <= 0:
+            raise ConfigError("tone_resolution_s, tone_pace_window_s: please enter values greater than 0")
         if not 0 < self.diarization_step <= 1:
             raise ConfigError("diarization_step: please enter a fraction in (0, 1] (CALLSCOPE_DIARIZATION_STEP)")
         if self.compute_type not in ("int8", "int8_float32", "float32", "int8_float16", "float16", "default", "auto"):

@@ -29,6 +29,7 @@ def test_report_validates(report):
     [
         lambda r: r["verdicts"].update(stayed_calm={"result": "passed"}),  # not measured yet: must be absent
         lambda r: r.update(tone_timeline=[]),
+        lambda r: r["tone_timeline"]["parties"]["agent"].update(pitch_hz=["high"]),
         lambda r: r.update(metrics={}),
         lambda r: r["verdicts"]["listened_without_interrupting"].update(result="maybe"),
         lambda r: r["verdicts"]["listened_without_interrupting"].update(reasons=[]),

@@ -13,8 +13,9 @@ Data flows one way, each stage taking only the previous stages' output:
    is not transcribed twice); mono, the track once, over the diarized speech.
 4. **attribute**: words to speakers, speakers to roles, words to turns
    (:mod:`audio_features.turns`, :mod:`audio_features.roles`).
-5. **measure**: turn-taking and talk metrics
-   (:mod:`audio_features.turn_taking`, :mod:`audio_features.talk_metrics`).
+5. **measure**: turn-taking, talk metrics and the tone timeline
+   (:mod:`audio_features.turn_taking`, :mod:`audio_features.talk_metrics`,
+   :mod:`audio_features.tone`).
 6. **judge**: the verdicts, each with its evidence (:mod:`workers.verdicts`).
 
 The report is built from the result in :mod:`workers.report`.
@@ -35,6 +36,7 @@ from audio_features.config import Settings
 from audio_features.decode import DecodedAudio, decode_file
 from audio_features.errors import ConfigError
 from audio_features.talk_metrics import TalkMetrics
+from audio_features.tone import PartyTone
 from audio_features.turn_taking import TurnTaking
 from workers.verdicts import Verdict
 
@@ -88,8 +90,10 @@ class CallAnalysis:
     models: list[ModelInfo]
     timings: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    tracks: dict[str, np.ndarray] = field(default_factory=dict)
     turn_taking: TurnTaking | None = None
     metrics: TalkMetrics | None = None
+    tone: dict[str, PartyTone] = field(default_factory=dict)
     verdicts: dict[str, Verdict] = field(default_factory=dict)
 
     @property
@@ -207,6 +211,7 @@ def _measure_and_judge(analysis: CallAnalysis, settings: Settings, stages: _Stag
     from pyannote.core import Annotation, Segment
 
     from audio_features.talk_metrics import talk_metrics
+    from audio_features.tone import tone_timelines
     from audio_features.turn_taking import analyse_turn_taking
     from workers.verdicts import listened_without_interrupting
 
@@ -218,6 +223,15 @@ def _measure_and_judge(analysis: CallAnalysis, settings: Settings, stages: _Stag
             activity[Segment(start, end), track] = role
         analysis.turn_taking = analyse_turn_taking(analysis.turns, activity, settings)
         analysis.metrics = talk_metrics(analysis.turn_taking, analysis.audio.duration_s, settings)
+        analysis.tone = tone_timelines(
+            analysis.tracks,
+            analysis.turn_taking.speech,
+            {p: [w for t in analysis.turns if t.speaker == p for w in t.words] for p in analysis.tracks},
+            sample_rate=analysis.audio.sample_rate,
+            duration_s=analysis.audio.duration_s,
+            resolution_s=settings.tone_resolution_s,
+            pace_window_s=settings.tone_pace_window_s,
+        )
     with stages.stage("judge"):
         analysis.verdicts["listened_without_interrupting"] = listened_without_interrupting(
             analysis.turn_taking, analysis.metrics, analysis.audio.duration_s, settings
@@ -275,6 +289,7 @@ def _analyze_stereo(path, audio: DecodedAudio, settings: Settings, stages: _Stag
         path=str(path),
         audio=audio,
         mode="stereo",
+        tracks={roles[name]: audio.samples[i] for i, name in enumerate(CHANNEL_NAMES)},
         speakers=speakers,
         turns=turns,
         role_rule="agent_channel",
@@ -351,6 +366,7 @@ def _analyze_mono(
         path=str(path),
         audio=audio,
         mode="mono",
+        tracks={"agent": mono, "customer": mono},
         speakers=speakers,
         turns=turns,
         role_rule=assignment.rule if assignment else "none",

@@ -3,14 +3,14 @@
 Times are in seconds, rounded to milliseconds (as pyannote's ``serialize``
 does). The schema lives in ``workers/schema/report-v1.schema.json`` and is
 documented in ``docs/report-schema.md``. Fields that later stages add
-(``tone_timeline``, and the ``stayed_calm`` and ``acknowledged_feelings``
-verdicts) are absent until those stages exist: a report never carries a
-placeholder.
+(the ``stayed_calm`` and ``acknowledged_feelings`` verdicts, arousal events)
+are absent until those stages exist: a report never carries a placeholder.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
@@ -19,7 +19,7 @@ from workers.pipeline import CallAnalysis
 
 __all__ = ["SCHEMA_VERSION", "build_report", "load_schema"]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def _ms(t: float) -> float:
@@ -79,6 +79,7 @@ def build_report(analysis: CallAnalysis) -> dict:
             for t in analysis.turns
         ],
         **_turn_taking(analysis),
+        **_tone(analysis),
         "notes": list(analysis.notes),
         "timings": {
             **{k: round(v, 3) for k, v in analysis.timings.items()},
@@ -156,6 +157,37 @@ def _turn_taking(analysis: CallAnalysis) -> dict:
             {"start": _ms(s.start), "end": _ms(s.end), "duration_s": _ms(s.duration_s)} for s in m.long_silences
         ],
         "verdicts": {name: _verdict(v) for name, v in analysis.verdicts.items()},
+    }
+
+
+def _series(values, digits: int) -> list:
+    return [None if not math.isfinite(v) else round(float(v), digits) for v in values]
+
+
+def _tone(analysis: CallAnalysis) -> dict:
+    if not analysis.tone:
+        return {}
+    parties = {}
+    for party, tone in analysis.tone.items():
+        parties[party] = {
+            "baseline": {
+                "pitch_hz": None if tone.baseline_pitch_hz is None else round(tone.baseline_pitch_hz, 1),
+                "level_dbfs": None if tone.baseline_level_dbfs is None else round(tone.baseline_level_dbfs, 1),
+                "rate_wpm": None if tone.baseline_rate_wpm is None else round(tone.baseline_rate_wpm),
+            },
+            "pitch_hz": _series(tone.pitch_hz, 1),
+            "pitch_st": _series(tone.pitch_st, 2),
+            "loudness_db": _series(tone.loudness_db, 1),
+            "rate_wpm": _series(tone.rate_wpm, 0),
+            "speaking": [bool(x) for x in tone.speaking],
+        }
+    first = next(iter(analysis.tone.values()))
+    return {
+        "tone_timeline": {
+            "resolution_s": round(float(first.times[1] - first.times[0]), 3) if first.times.size > 1 else None,
+            "t": _series(first.times, 3),
+            "parties": parties,
+        }
     }
 
 

@@ -82,6 +82,14 @@ def format_text(report: dict) -> str:
         lines.append(f"  [{_clock(t['start'])} - {_clock(t['end'])}] {t['speaker'].upper():8s} {t['text']}")
     if "metrics" in report:
         lines += _turn_taking(report)
+    if "tone_timeline" in report:
+        lines += ["", "Tone (baselines over the call; the per-second timeline is in the JSON report)"]
+        for party, tone in report["tone_timeline"]["parties"].items():
+            b = tone["baseline"]
+            pitch = f"{b['pitch_hz']:.0f} Hz" if b["pitch_hz"] is not None else "n/a"
+            level = f"{b['level_dbfs']:.1f} dBFS" if b["level_dbfs"] is not None else "n/a"
+            rate = f"{b['rate_wpm']:.0f} wpm" if b["rate_wpm"] is not None else "n/a"
+            lines.append(f"  {party}: pitch {pitch}, level {level}, articulation rate {rate}")
     if report["notes"]:
         lines.append("")
         lines.append("Notes")

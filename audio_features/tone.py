@@ -1,0 +1,150 @@
+"""The tone timeline: each party's pitch, loudness and pace, second by second.
+
+Each party is measured on its own speech only: its channel in stereo, the
+shared track in mono, and in both cases only where that party speaks and the
+other does not (overlap excluded). Per bin of ``tone_resolution_s``:
+
+* ``pitch_hz``: median F0 of the bin's voiced frames (:mod:`audio_features.pitch`,
+  on the track resampled to 8 kHz, the telephone band every call shares);
+* ``pitch_st``: the same in semitones relative to the party's median F0 over
+  the whole call (its baseline);
+* ``loudness_db``: median frame level relative to the party's median speech
+  level (:mod:`audio_features.loudness`), so channel gain drops out;
+* ``rate_wpm``: articulation rate over a ``tone_pace_window_s`` window centred
+  on the bin (:mod:`audio_features.pace`);
+* ``speaking``: whether the party speaks (alone) for at least half the bin.
+
+Values are None where they cannot be measured (no voiced frame, too few words).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pyannote.core import Timeline
+from scipy.signal import resample_poly
+
+from audio_features.loudness import frame_levels_db
+from audio_features.pace import rate_timeline
+from audio_features.pitch import HOP_S, track_pitch
+from audio_features.transcription import Word
+
+__all__ = ["PartyTone", "tone_timelines"]
+
+#: Pitch is tracked at this rate, Hz.
+PITCH_SAMPLE_RATE = 8000
+
+
+@dataclass(frozen=True)
+class PartyTone:
+    """One party's tone timeline and baseline.
+
+    Attributes:
+        times: Bin centres, s, shape (n,).
+        pitch_hz, pitch_st, loudness_db, rate_wpm: Per bin, NaN where unmeasured.
+        speaking: Per bin.
+        baseline_pitch_hz: Median F0 over the party's voiced speech, Hz.
+        baseline_level_dbfs: Median level of the party's speech, dBFS.
+        baseline_rate_wpm: Median of the windowed rate while speaking, wpm.
+    """
+
+    times: np.ndarray
+    pitch_hz: np.ndarray
+    pitch_st: np.ndarray
+    loudness_db: np.ndarray
+    rate_wpm: np.ndarray
+    speaking: np.ndarray
+    baseline_pitch_hz: float | None
+    baseline_level_dbfs: float | None
+    baseline_rate_wpm: float | None
+
+
+def _mask(timeline: Timeline, times: np.ndarray, step_s: float) -> np.ndarray:
+    mask = np.zeros(times.shape, dtype=bool)
+    for seg in timeline:
+        mask[int(np.ceil(seg.start / step_s)) : int(seg.end / step_s) + 1] = True
+    return mask[: times.size]
+
+
+def _bin_median(values: np.ndarray, valid: np.ndarray, frame_bins: np.ndarray, n_bins: int) -> np.ndarray:
+    out = np.full(n_bins, np.nan)
+    keep = valid & np.isfinite(values)
+    if not keep.any():
+        return out
+    order = np.argsort(frame_bins[keep], kind="stable")
+    bins, vals = frame_bins[keep][order], values[keep][order]
+    edges = np.flatnonzero(np.diff(bins)) + 1
+    for chunk_bins, chunk in zip(np.split(bins, edges), np.split(vals, edges), strict=True):
+        if chunk_bins[0] < n_bins:
+            out[chunk_bins[0]] = np.median(chunk)
+    return out
+
+
+def _median_or_none(x: np.ndarray) -> float | None:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else None
+
+
+def tone_timelines(
+    tracks: dict[str, np.ndarray],
+    speech: dict[str, Timeline],
+    words: dict[str, list[Word]],
+    *,
+    sample_rate: int,
+    duration_s: float,
+    resolution_s: float,
+    pace_window_s: float,
+) -> dict[str, PartyTone]:
+    """Tone timelines for each party.
+
+    Args:
+        tracks: Each party's audio (its channel, or the shared mono track), 16 kHz.
+            Parties sharing one array share its pitch analysis.
+        speech: Each party's speech regions, s.
+        words: Each party's words, in time order.
+        sample_rate: Rate of ``tracks``, Hz.
+        duration_s: Call length, s.
+        resolution_s: Bin length, s.
+        pace_window_s: Window of the speaking rate, s.
+    """
+    n_bins = max(1, int(np.ceil(duration_s / resolution_s)))
+    centres = (np.arange(n_bins) + 0.5) * resolution_s
+    analysed: dict[int, tuple] = {}
+    out = {}
+    for party, track in tracks.items():
+        if id(track) not in analysed:
+            low = resample_poly(track, PITCH_SAMPLE_RATE, sample_rate) if sample_rate != PITCH_SAMPLE_RATE else track
+            pitch = track_pitch(low, sample_rate=PITCH_SAMPLE_RATE)
+            hop = int(HOP_S * sample_rate)
+            levels = frame_levels_db(track, frame_length=hop)
+            analysed[id(track)] = (pitch, levels)
+        pitch, levels = analysed[id(track)]
+        others = [speech[p] for p in speech if p != party]
+        own = speech.get(party, Timeline())
+        alone = own.extrude(Timeline([s for t in others for s in t]).support()) if others else own
+
+        frame_times = np.arange(levels.size) * HOP_S + HOP_S / 2
+        level_mask = _mask(alone, frame_times, HOP_S)
+        pitch_mask = _mask(alone, pitch.times, HOP_S) & pitch.voiced[: pitch.times.size]
+        baseline_level = _median_or_none(levels[level_mask])
+        baseline_pitch = _median_or_none(pitch.f0_hz[pitch_mask])
+
+        pitch_bins = _bin_median(pitch.f0_hz, pitch_mask, (pitch.times // resolution_s).astype(int), n_bins)
+        level_bins = _bin_median(levels, level_mask, (frame_times // resolution_s).astype(int), n_bins)
+        counts = np.bincount((frame_times[level_mask] // resolution_s).astype(int), minlength=n_bins)[:n_bins]
+        speaking = counts * HOP_S >= resolution_s / 2
+        rate = rate_timeline(words.get(party, []), centres, window_s=pace_window_s)
+        rate[~speaking] = np.nan
+        out[party] = PartyTone(
+            times=centres,
+            pitch_hz=pitch_bins,
+            pitch_st=12 * np.log2(pitch_bins / baseline_pitch) if baseline_pitch else np.full(n_bins, np.nan),
+            loudness_db=level_bins - baseline_level if baseline_level is not None else np.full(n_bins, np.nan),
+            rate_wpm=rate,
+            speaking=speaking,
+            baseline_pitch_hz=baseline_pitch,
+            baseline_level_dbfs=baseline_level,
+            baseline_rate_wpm=_median_or_none(rate[speaking]),
+        )
+    return out
