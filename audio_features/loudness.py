@@ -34,7 +34,8 @@ def frame_levels_db(x: np.ndarray, *, frame_length: int) -> np.ndarray:
     """
     n = x.shape[-1] // frame_length
     frames = x[..., : n * frame_length].reshape(*x.shape[:-1], n, frame_length)
-    power = np.mean(np.square(frames, dtype=np.float64), axis=-1)
+    # einsum sums the squares without materialising them: a 3-hour call stays small.
+    power = np.einsum("...ij,...ij->...i", frames, frames).astype(np.float64) / frame_length
     return np.maximum(10 * np.log10(np.maximum(power, 1e-30)), SILENCE_DBFS)
 
 

@@ -64,12 +64,53 @@ def semitones(f0_hz: np.ndarray, reference_hz: float) -> np.ndarray:
     return 12.0 * np.log2(f0_hz / reference_hz)
 
 
-def _frames(x: np.ndarray, length: int, hop: int) -> np.ndarray:
-    if x.size < length:
-        x = np.pad(x, (0, length - x.size))
-    n = 1 + (x.size - length) // hop
-    idx = np.arange(length)[None, :] + hop * np.arange(n)[:, None]
+#: Frames analysed at once; bounds memory (about 40 MB a block at 8 kHz) on calls of any length.
+BLOCK_FRAMES = 2048
+
+
+def _frames(x: np.ndarray, length: int, hop: int, first: int, count: int) -> np.ndarray:
+    idx = np.arange(length)[None, :] + hop * np.arange(first, first + count)[:, None]
     return x[idx]
+
+
+def _yin_block(frames: np.ndarray, window: int, tau_min: int, tau_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """Period (samples, fractional) and aperiodicity of each frame (rows of ``frames``)."""
+    n = frames.shape[0]
+    # Difference function d(tau) = sum_j (x_j - x_{j+tau})^2 over j < window, via FFT
+    # cross-correlation of each frame's first `window` samples with the whole frame.
+    size = 1 << int(np.ceil(np.log2(window + tau_max + window)))
+    head = np.fft.rfft(frames[:, :window], size)
+    cross = np.fft.irfft(np.conj(head) * np.fft.rfft(frames, size), size)[:, : tau_max + 1]
+    del head
+    squares = np.cumsum(np.pad(frames**2, ((0, 0), (1, 0))), axis=1)
+    taus = np.arange(tau_max + 1)
+    energy_lag = squares[:, taus + window] - squares[:, taus]
+    diff = np.maximum(squares[:, window][:, None] + energy_lag - 2 * cross, 0.0)
+
+    # Cumulative mean normalised difference.
+    cmndf = np.ones_like(diff)
+    cmndf[:, 1:] = diff[:, 1:] * taus[1:] / np.maximum(np.cumsum(diff[:, 1:], axis=1), 1e-12)
+
+    search = cmndf[:, tau_min : tau_max + 1]
+    below = search < TROUGH_THRESHOLD
+    # First lag under the threshold, walked down to its local minimum; else the global minimum.
+    best = np.where(below.any(axis=1), below.argmax(axis=1), search.argmin(axis=1))
+    rows = np.arange(n)
+    for _ in range(tau_max):
+        nxt = np.minimum(best + 1, search.shape[1] - 1)
+        step = search[rows, nxt] < search[rows, best]
+        if not step.any():
+            break
+        best = np.where(step, nxt, best)
+    tau = best + tau_min
+
+    # Parabolic interpolation around the chosen lag.
+    left = cmndf[rows, np.maximum(tau - 1, 1)]
+    mid = cmndf[rows, tau]
+    right = cmndf[rows, np.minimum(tau + 1, tau_max)]
+    denom = left - 2 * mid + right
+    shift = np.where(np.abs(denom) > 1e-12, 0.5 * (left - right) / denom, 0.0)
+    return tau + np.clip(shift, -1, 1), mid
 
 
 def track_pitch(
@@ -103,48 +144,20 @@ def track_pitch(
     hop = round(HOP_S * sample_rate)
     tau_min = max(2, int(sample_rate / fmax_hz))
     tau_max = min(window - 1, int(np.ceil(sample_rate / fmin_hz)))
-    frames = _frames(x, window + tau_max, hop)
-    n = frames.shape[0]
+    length = window + tau_max
+    if x.size < length:
+        x = np.pad(x, (0, length - x.size))
+    n = 1 + (x.size - length) // hop
+    period = np.empty(n)
+    mid = np.empty(n)
+    levels = np.empty(n)
+    for first in range(0, n, BLOCK_FRAMES):
+        count = min(BLOCK_FRAMES, n - first)
+        frames = _frames(x, length, hop, first, count)
+        period[first : first + count], mid[first : first + count] = _yin_block(frames, window, tau_min, tau_max)
+        levels[first : first + count] = np.mean(frames[:, :window] ** 2, axis=1)
+    levels = 10 * np.log10(np.maximum(levels, 1e-12))
 
-    # Difference function d(tau) = sum_j (x_j - x_{j+tau})^2 over j < window, via FFT
-    # cross-correlation of each frame's first `window` samples with the whole frame.
-    size = 1 << int(np.ceil(np.log2(window + tau_max + window)))
-    head = np.fft.rfft(frames[:, :window], size)
-    full = np.fft.rfft(frames, size)
-    cross = np.fft.irfft(np.conj(head) * full, size)[:, : tau_max + 1]
-    squares = np.cumsum(np.pad(frames**2, ((0, 0), (1, 0))), axis=1)
-    energy_head = squares[:, window][:, None]
-    taus = np.arange(tau_max + 1)
-    energy_lag = squares[:, taus + window] - squares[:, taus]
-    diff = np.maximum(energy_head + energy_lag - 2 * cross, 0.0)
-
-    # Cumulative mean normalised difference.
-    cumulative = np.cumsum(diff[:, 1:], axis=1)
-    cmndf = np.ones_like(diff)
-    cmndf[:, 1:] = diff[:, 1:] * taus[1:] / np.maximum(cumulative, 1e-12)
-
-    search = cmndf[:, tau_min : tau_max + 1]
-    below = search < TROUGH_THRESHOLD
-    # First lag under the threshold, walked down to its local minimum; else the global minimum.
-    first = np.where(below.any(axis=1), below.argmax(axis=1), search.argmin(axis=1))
-    rows = np.arange(n)
-    for _ in range(tau_max):
-        nxt = np.minimum(first + 1, search.shape[1] - 1)
-        step = search[rows, nxt] < search[rows, first]
-        if not step.any():
-            break
-        first = np.where(step, nxt, first)
-    tau = first + tau_min
-
-    # Parabolic interpolation around the chosen lag.
-    left = cmndf[rows, np.maximum(tau - 1, 1)]
-    mid = cmndf[rows, tau]
-    right = cmndf[rows, np.minimum(tau + 1, tau_max)]
-    denom = left - 2 * mid + right
-    shift = np.where(np.abs(denom) > 1e-12, 0.5 * (left - right) / denom, 0.0)
-    period = tau + np.clip(shift, -1, 1)
-
-    levels = 10 * np.log10(np.maximum(np.mean(frames[:, :window] ** 2, axis=1), 1e-12))
     loud_enough = (levels > MIN_LEVEL_DBFS) & (levels > np.percentile(levels, 95) - VOICING_FLOOR_DB)
     voiced = (mid < voicing_threshold) & loud_enough
     f0 = np.where(voiced, sample_rate / period, np.nan)
