@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
+from workers.verdicts import clock
+
 __all__ = ["format_text"]
-
-
-def _clock(t: float) -> str:
-    minutes, seconds = divmod(t, 60)
-    return f"{int(minutes):02d}:{seconds:04.1f}"
 
 
 def _turn_taking(report: dict) -> list[str]:
@@ -17,7 +14,7 @@ def _turn_taking(report: dict) -> list[str]:
     ratio = f"{m['talk_ratio'] * 100:.0f} % agent" if m["talk_ratio"] is not None else "no talk"
     out.append(f"  talk time: agent {talk['agent']:.1f} s, customer {talk['customer']:.1f} s ({ratio})")
     longest = m["longest_silence"]
-    longest_text = f", longest {longest['duration_s']:.1f} s at {_clock(longest['start'])}" if longest else ""
+    longest_text = f", longest {longest['duration_s']:.1f} s at {clock(longest['start'])}" if longest else ""
     out.append(f"  silence: {m['silence_s']:.1f} s{longest_text}")
     mono = m["longest_monologue"]
     out.append(
@@ -43,18 +40,18 @@ def _turn_taking(report: dict) -> list[str]:
     for i in report["interruptions"]:
         outcome = "stopped" if i["successful"] else "kept talking"
         out.append(
-            f"  [{_clock(i['start'])}] {i['by']} cut in on {i['interrupted']} ({i['overlap_s']:.1f} s overlap; "
+            f"  [{clock(i['start'])}] {i['by']} cut in on {i['interrupted']} ({i['overlap_s']:.1f} s overlap; "
             f"{i['interrupted']} {outcome})"
         )
     for s in report["silences"]:
-        out.append(f"  [{_clock(s['start'])}] silence of {s['duration_s']:.1f} s")
+        out.append(f"  [{clock(s['start'])}] silence of {s['duration_s']:.1f} s")
     out += ["", "Verdicts"]
     for name, v in report["verdicts"].items():
         score = "" if v["score"] is None else f" (score {v['score']:.2f})"
         out.append(f"  {name.replace('_', ' ')}: {v['result'].upper()}{score}")
         out.extend(f"    - {r}" for r in v["reasons"])
         for e in v["evidence"]:
-            out.append(f'      [{_clock(e["start"])}] {e["speaker"].upper():8s} "{e["text"]}"')
+            out.append(f'      [{clock(e["start"])}] {e["speaker"].upper():8s} "{e["text"]}"')
     return out
 
 
@@ -79,7 +76,7 @@ def format_text(report: dict) -> str:
     if not report["turns"]:
         lines.append("  (no speech)")
     for t in report["turns"]:
-        lines.append(f"  [{_clock(t['start'])} - {_clock(t['end'])}] {t['speaker'].upper():8s} {t['text']}")
+        lines.append(f"  [{clock(t['start'])} - {clock(t['end'])}] {t['speaker'].upper():8s} {t['text']}")
     if "metrics" in report:
         lines += _turn_taking(report)
     if "tone_timeline" in report:

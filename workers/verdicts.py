@@ -21,12 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from audio_features.config import Settings
-from audio_features.talk_metrics import TalkMetrics
-from audio_features.turn_taking import TurnTaking
 
-__all__ = ["Evidence", "Result", "Verdict", "listened_without_interrupting"]
+if TYPE_CHECKING:  # keep this module light: the text summary imports it
+    from audio_features.talk_metrics import TalkMetrics
+    from audio_features.turn_taking import TurnTaking
+
+__all__ = ["Evidence", "Result", "Verdict", "clock", "listened_without_interrupting"]
 
 #: Calls shorter than this are counted over this long when rating interruptions, min.
 MIN_RATE_WINDOW_MIN = 5.0
@@ -57,7 +60,8 @@ class Verdict:
     thresholds: dict[str, object] = field(default_factory=dict)
 
 
-def _clock(t: float) -> str:
+def clock(t: float) -> str:
+    """A call time as mm:ss.s, the way reviewers and the text summary write it."""
     minutes, seconds = divmod(t, 60)
     return f"{int(minutes):02d}:{seconds:04.1f}"
 
@@ -98,7 +102,7 @@ def listened_without_interrupting(
         reasons.append("The agent never cut in while the customer held the floor.")
     for i in silencing:
         reasons.append(
-            f"At {_clock(i.start)} the agent cut in and the customer stopped mid-sentence "
+            f"At {clock(i.start)} the agent cut in and the customer stopped mid-sentence "
             f"({i.overlap_s:.1f} s of overlap)."
         )
     backchannels = metrics.parties["agent"].backchannels
