@@ -71,7 +71,7 @@ class TalkMetrics:
 def _longest_monologue(taking: TurnTaking, party: str, max_pause_s: float) -> tuple[float, float | None]:
     best, best_start = 0.0, None
     run_start = run_end = None
-    for u in (u for u in taking.utterances if not u.backchannel):
+    for u in taking.substantive:
         if u.speaker != party:
             run_start = run_end = None
             continue
@@ -104,7 +104,7 @@ def talk_metrics(taking: TurnTaking, duration_s: float, settings: Settings) -> T
         cut_ins = [i for i in taking.interruptions if i.by == p]
         parties[p] = PartyMetrics(
             talk_time_s=float(speech[p].duration()),
-            turns=sum(1 for u in taking.utterances if u.speaker == p and not u.backchannel),
+            turns=sum(1 for u in taking.substantive if u.speaker == p),
             longest_monologue_s=monologue,
             longest_monologue_start=monologue_start,
             interruptions=len(cut_ins),

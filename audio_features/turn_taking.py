@@ -150,6 +150,11 @@ class TurnTaking:
     switches: list[TurnSwitch]
     speech: dict[str, Timeline] = field(default_factory=dict)
 
+    @property
+    def substantive(self) -> list[Utterance]:
+        """Utterances that take or hold the floor (backchannels left out), in time order."""
+        return [u for u in self.utterances if not u.backchannel]
+
 
 def _normalise(text: str) -> str:
     return _PUNCT.sub(" ", text.lower()).strip()
@@ -319,12 +324,12 @@ def analyse_turn_taking(turns: list[Turn], activity: Annotation, settings: Setti
     for turn in turns:
         speech.setdefault(turn.speaker, Timeline())
     utterances = _classify(_utterances(turns, speech), speech, settings)
-    substantive = [u for u in utterances if not u.backchannel]
-    backchannels = [Backchannel(u.speaker, u.start, u.end, u.text) for u in utterances if u.backchannel]
-    return TurnTaking(
+    taking = TurnTaking(
         utterances=utterances,
-        backchannels=backchannels,
+        backchannels=[Backchannel(u.speaker, u.start, u.end, u.text) for u in utterances if u.backchannel],
         interruptions=_interruptions(utterances, speech, settings),
-        switches=_switches(substantive),
+        switches=[],
         speech=speech,
     )
+    taking.switches = _switches(taking.substantive)
+    return taking
