@@ -52,6 +52,7 @@ test: setup
 bench: setup
 	$(BIN)/python -m bench.run --minutes 5
 	$(BIN)/python -m bench.events
+	$(BIN)/python -m bench.empathy
 
 lint: $(VENV)/.deps-ok
 	$(BIN)/ruff check .

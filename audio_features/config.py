@@ -35,6 +35,8 @@ def apply_offline_environment() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def _cache_dir_default() -> str:
@@ -82,6 +84,9 @@ class Settings:
             directory holding ``pytorch_model.bin``); empty for the bundled
             segmentation-3.0.
         embedding_model: CAM++ state dict file; empty for the bundled one.
+        sentence_model: Sentence-embedding model of the empathy stage: empty
+            for the bundled all-MiniLM-L6-v2, a local sentence-transformers
+            directory, or a Hugging Face hub name when online.
         num_speakers: Speakers expected in a mono recording.
         diarization_step: Segmentation window step as a fraction of the 10 s
             window. 0.2 (2 s): measured here, DER on the fixtures and on
@@ -155,6 +160,71 @@ class Settings:
             chart draws: 1 s keeps a 1-hour call at 3,600 points per series).
         tone_pace_window_s: Window of the speaking rate in the timeline, s;
             10 s holds about 25-30 words at conversational rates.
+        tone_baseline_fraction: Each party's baseline (the 0 of the
+            timeline's pitch and loudness, and the rate that speed-ups are
+            measured against) is taken over this first fraction of their own
+            speech. 0.5: how the party sounded before the call developed, the
+            way a coach hears a voice rise; 1.0 uses the whole call (then a
+            party who is agitated for most of the call sets their own
+            baseline). A party agitated from their first word cannot be told
+            from their baseline by any setting.
+
+    Arousal and the verdict "stayed calm" (:mod:`audio_features.arousal`,
+    :mod:`workers.verdicts`):
+
+    Attributes:
+        arousal_loudness_db: Raised-voice cue: level over baseline, dB. 6 dB
+            is one step of vocal effort in ANSI S3.5-1997 (normal 60, raised
+            66, loud 72, shouted 78 dBA at 1 m), i.e. "raised".
+        arousal_pitch_st: Pitch-rise cue, semitones over baseline. F0 rises
+            with vocal effort and with anger (Traunmüller & Eriksson, JASA
+            2000; Banse & Scherer, JPSP 1996 report mean F0 several semitones
+            up in hot anger). 2.5 st: on the fixture calls, the 3-second
+            medians of calm espeak speech reach 2 to 3.2 st at question and
+            phrase ends, and raised lines 4 to 6 st; 2.5 st separates all
+            24 of them together with the 2-cue rule (bench/RESULTS.md).
+        arousal_rate_pct: Speed-up cue, % over the baseline rate. 15 % is
+            about three times the ~5 % just-noticeable difference of speech
+            tempo (Quené, J. Phonetics 2007).
+        arousal_min_cues: Cues that must hold together in a second (of
+            loudness, pitch and rate). 2: "raised voice, pitch and speed
+            together", while one cue alone is often the line or the phrase.
+        arousal_min_s: Aroused speech an event needs to be sustained, s.
+            4 s: longer than one short sentence (a single 3-second
+            "Thank you for waiting" spoken brightly is not agitation), well
+            short of the 8-14 s of raised speech on the agitated fixtures.
+        arousal_bridge_s: Calm speech of the same party up to this long does
+            not split an event, s.
+        calm_max_aroused_s: Verdict policy: the agent fails "stayed calm" with
+            this much aroused speech or more in sustained events, s. The
+            default (equal to ``arousal_min_s``) fails on any sustained event;
+            raise it to tolerate short flare-ups.
+        calm_min_speech_s: The verdict is ``not_applicable`` when the agent
+            speaks less than this, s: too little to set a baseline.
+        calm_reply_window_s: An agent event starting within this long after a
+            customer event is reported as a reply to an upset customer, s.
+
+    Empathy and the verdict "acknowledged feelings" (:mod:`audio_features.empathy`):
+
+    Attributes:
+        empathy_feeling_margin: A customer sentence expresses a feeling when
+            its similarity to the nearest feeling exemplars beats neutral
+            talk by this much (cosine, top-3 mean).
+        empathy_lexicon_bonus: ... less this when it holds a feeling word.
+        empathy_arousal_bonus: ... less this when the customer's voice is
+            aroused there (tone measured).
+        empathy_ack_margin: An agent sentence acknowledges a feeling when its
+            similarity to acknowledging exemplars beats non-acknowledging
+            ones by this much.
+        empathy_reply_turns: Agent turns after a feeling in which an
+            acknowledgement is looked for. 2: the reply and the one after
+            (a QA rubric's "before solving the problem").
+        empathy_prompt_s: An acknowledgement within this long of the end of
+            the feeling earns full credit, s.
+        empathy_late_s: Credit falls to its floor (0.7) at this delay, s.
+        empathy_pass_score: Verdict policy: the agent passes when the mean
+            credit over feeling moments reaches this. 0.6: a single late
+            acknowledgement passes (0.7), one feeling in two ignored fails.
     """
 
     whisper_model: str = "base"
@@ -167,6 +237,7 @@ class Settings:
     cache_dir: str = ""
     segmentation_model: str = ""
     embedding_model: str = ""
+    sentence_model: str = ""
     num_speakers: int = 2
     diarization_step: float = 0.2
     clustering_threshold: float = 0.7
@@ -192,6 +263,24 @@ class Settings:
     listening_fail_on_silencing: bool = True
     tone_resolution_s: float = 1.0
     tone_pace_window_s: float = 10.0
+    tone_baseline_fraction: float = 0.5
+    arousal_loudness_db: float = 6.0
+    arousal_pitch_st: float = 2.5
+    arousal_rate_pct: float = 15.0
+    arousal_min_cues: int = 2
+    arousal_min_s: float = 4.0
+    arousal_bridge_s: float = 2.0
+    calm_max_aroused_s: float = 4.0
+    calm_min_speech_s: float = 10.0
+    calm_reply_window_s: float = 15.0
+    empathy_feeling_margin: float = -0.015
+    empathy_lexicon_bonus: float = 0.05
+    empathy_arousal_bonus: float = 0.03
+    empathy_ack_margin: float = 0.04
+    empathy_reply_turns: int = 2
+    empathy_prompt_s: float = 10.0
+    empathy_late_s: float = 30.0
+    empathy_pass_score: float = 0.6
 
     def __post_init__(self) -> None:
         if self.cpu_threads <= 0:
@@ -210,6 +299,12 @@ class Settings:
             raise ConfigError("agent_channel: please enter 'left' or 'right' (CALLSCOPE_AGENT_CHANNEL)")
         if self.tone_resolution_s <= 0 or self.tone_pace_window_s <= 0:
             raise ConfigError("tone_resolution_s, tone_pace_window_s: please enter values greater than 0")
+        if not 0 < self.tone_baseline_fraction <= 1:
+            raise ConfigError(
+                "tone_baseline_fraction: please enter a fraction in (0, 1] (CALLSCOPE_TONE_BASELINE_FRACTION)"
+            )
+        if not 1 <= self.arousal_min_cues <= 3:
+            raise ConfigError("arousal_min_cues: please enter 1, 2 or 3 (CALLSCOPE_AROUSAL_MIN_CUES)")
         if not 0 < self.diarization_step <= 1:
             raise ConfigError("diarization_step: please enter a fraction in (0, 1] (CALLSCOPE_DIARIZATION_STEP)")
         if self.compute_type not in ("int8", "int8_float32", "float32", "int8_float16", "float16", "default", "auto"):

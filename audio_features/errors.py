@@ -81,3 +81,10 @@ class TruncatedAudio(AudioError):
 class TooLong(AudioError):
     code = "audio_too_long"
     exit_code = 16
+
+
+class BadTranscript(CallscopeError):
+    """A --transcript file that is not a list of {speaker, start, end, text} turns."""
+
+    code = "bad_transcript"
+    exit_code = 17

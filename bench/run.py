@@ -34,7 +34,7 @@ from fixtures.audio_files import write_audio
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = ROOT / "fixtures" / "calls"
 OUT = ROOT / "bench" / "out"
-SOURCES = ("support_call", "interrupting_agent", "callback_call", "listening_agent")
+SOURCES = ("support_call", "interrupting_agent", "callback_call", "listening_agent", "agitated_agent", "upset_customer")
 
 
 def _cpu_model() -> str:
@@ -117,6 +117,10 @@ def main() -> None:
             stages = "  ".join(f"{k[:-2]} {v:6.2f}" for k, v in t.items() if k.endswith("_s") and k != "total_s")
             total = f"total {t['total_s']:6.2f} s  RTF {t['real_time_factor']:.3f}"
             print(f"{mode:6s} {run} {duration_s:6.1f} s audio | {stages} | {total}")
+            print(
+                f"{mode:6s} {run} stage RTF: measure (turn-taking + tone + arousal) "
+                f"{t['measure_s'] / duration_s:.4f}, empathy {t['empathy_s'] / duration_s:.4f}"
+            )
         print(
             f"{mode:6s} cold run with process start and imports: "
             f"RTF {(f['wall_s'] - f['warm']['total_s']) / duration_s:.3f}; "

@@ -17,7 +17,7 @@ import sys
 import time
 
 from audio_features.config import Settings, apply_offline_environment
-from audio_features.errors import CallscopeError
+from audio_features.errors import CallscopeError, ConfigError
 
 __all__ = ["main"]
 
@@ -56,14 +56,20 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from workers.pipeline import analyze_file
+    from workers.pipeline import analyze_file, analyze_transcript
     from workers.report import build_report
     from workers.summary import format_text
 
+    if (args.call is None) == (args.transcript is None):
+        raise ConfigError("give either a recording or --transcript FILE (not both)")
     settings = _settings(args)
     bar = _ProgressBar(args.progress if args.progress is not None else sys.stderr.isatty())
     try:
-        analysis = analyze_file(args.call, settings, agent_speaker=args.agent_speaker, progress=bar)
+        if args.transcript is not None:
+            label = args.agent_speaker or "agent"
+            analysis = analyze_transcript(args.transcript, settings, agent_label=label, progress=bar)
+        else:
+            analysis = analyze_file(args.call, settings, agent_speaker=args.agent_speaker, progress=bar)
     finally:
         bar.close()
     report = build_report(analysis)
@@ -92,11 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("analyze", help="analyse one recording and print its report")
-    p.add_argument("call", help="the recording: WAV, MP3, FLAC, Ogg/Opus or M4A")
+    p.add_argument("call", nargs="?", help="the recording: WAV, MP3, FLAC, Ogg/Opus or M4A")
+    p.add_argument(
+        "--transcript",
+        metavar="FILE",
+        help="analyse a transcript instead of a recording: JSON turns {speaker, start, end, text}",
+    )
     p.add_argument("--format", choices=("json", "text"), default="json", help="report format (default json)")
     p.add_argument("-o", "--output", help="write the report here instead of stdout")
     p.add_argument("--agent-channel", choices=("left", "right"), help="stereo: the agent's channel (default left)")
-    p.add_argument("--agent-speaker", help="mono: the diarization label of the agent, e.g. SPEAKER_01")
+    p.add_argument(
+        "--agent-speaker",
+        help="mono: the diarization label of the agent, e.g. SPEAKER_01; --transcript: the agent's speaker label",
+    )
     p.add_argument("--num-speakers", type=int, help="mono: speakers to find (default 2)")
     p.add_argument("--model", help="Whisper model: base, tiny.en, a local directory, or a hub name when online")
     p.add_argument("--language", help="ISO language code, e.g. en (default: detect)")

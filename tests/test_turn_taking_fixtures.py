@@ -11,7 +11,14 @@ from __future__ import annotations
 import pytest
 from helpers import CALLS, labels
 
-CALLS_WITH_VERDICTS = ["support_call", "callback_call", "interrupting_agent", "listening_agent"]
+CALLS_WITH_VERDICTS = [
+    "support_call",
+    "callback_call",
+    "interrupting_agent",
+    "listening_agent",
+    "agitated_agent",
+    "upset_customer",
+]
 STEREO = ["_stereo.flac", "_8k_mulaw.wav"]
 MONO = ["_mono.flac", "_mono_8k_mulaw.wav"]
 #: How far a detected event may be from its label, s (speech onsets versus the script's line starts).

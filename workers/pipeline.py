@@ -13,10 +13,15 @@ Data flows one way, each stage taking only the previous stages' output:
    is not transcribed twice); mono, the track once, over the diarized speech.
 4. **attribute**: words to speakers, speakers to roles, words to turns
    (:mod:`audio_features.turns`, :mod:`audio_features.roles`).
-5. **measure**: turn-taking, talk metrics and the tone timeline
-   (:mod:`audio_features.turn_taking`, :mod:`audio_features.talk_metrics`,
-   :mod:`audio_features.tone`).
-6. **judge**: the verdicts, each with its evidence (:mod:`workers.verdicts`).
+5. **measure**: turn-taking, talk metrics, the tone timeline and arousal
+   events (:mod:`audio_features.turn_taking`, :mod:`audio_features.talk_metrics`,
+   :mod:`audio_features.tone`, :mod:`audio_features.arousal`).
+6. **empathy**: the customer's feeling moments and the agent's
+   acknowledgements (:mod:`audio_features.empathy`).
+7. **judge**: the verdicts, each with its evidence (:mod:`workers.verdicts`).
+
+:func:`analyze_transcript` runs stages 5 to 7 on turns the user already has:
+no audio, so no tone, arousal or "stayed calm".
 
 The report is built from the result in :mod:`workers.report`.
 """
@@ -32,15 +37,17 @@ from typing import ClassVar
 
 import numpy as np
 
+from audio_features.arousal import ArousalSummary
 from audio_features.config import Settings
 from audio_features.decode import DecodedAudio, decode_file
+from audio_features.empathy import Acknowledgement, FeelingMoment
 from audio_features.errors import ConfigError
 from audio_features.talk_metrics import TalkMetrics
 from audio_features.tone import PartyTone
 from audio_features.turn_taking import TurnTaking
 from workers.verdicts import Verdict
 
-__all__ = ["CallAnalysis", "ModelInfo", "SpeakerInfo", "analyze_file"]
+__all__ = ["CallAnalysis", "ModelInfo", "SpeakerInfo", "analyze_file", "analyze_transcript"]
 
 ProgressHook = Callable[[str, float], None]
 CHANNEL_NAMES = ("left", "right")
@@ -78,7 +85,7 @@ class CallAnalysis:
     """Everything the pipeline measured about one call."""
 
     path: str
-    audio: DecodedAudio
+    audio: DecodedAudio | None
     mode: str
     speakers: list[SpeakerInfo]
     turns: list
@@ -94,11 +101,21 @@ class CallAnalysis:
     turn_taking: TurnTaking | None = None
     metrics: TalkMetrics | None = None
     tone: dict[str, PartyTone] = field(default_factory=dict)
+    arousal: dict[str, ArousalSummary] = field(default_factory=dict)
+    feelings: list[FeelingMoment] = field(default_factory=list)
+    acknowledgements: list[Acknowledgement] = field(default_factory=list)
     verdicts: dict[str, Verdict] = field(default_factory=dict)
 
     @property
     def has_speech(self) -> bool:
         return bool(self.turns)
+
+    @property
+    def duration_s(self) -> float:
+        """The recording's length; for a transcript, the end of its last turn (s)."""
+        if self.audio is not None:
+            return self.audio.duration_s
+        return max((t.end for t in self.turns), default=0.0)
 
 
 def _padded(timeline, pad_s: float, duration_s: float) -> list[tuple[float, float]]:
@@ -136,9 +153,10 @@ class _Stages:
     WEIGHTS: ClassVar[dict[str, float]] = {
         "decode": 0.05,
         "separate": 0.3,
-        "transcribe": 0.57,
-        "attribute": 0.03,
+        "transcribe": 0.55,
+        "attribute": 0.02,
         "measure": 0.04,
+        "empathy": 0.03,
         "judge": 0.01,
     }
 
@@ -207,13 +225,79 @@ def analyze_file(
     return analysis
 
 
+def analyze_transcript(
+    path: str | Path,
+    settings: Settings,
+    *,
+    agent_label: str = "agent",
+    progress: ProgressHook | None = None,
+) -> CallAnalysis:
+    """Analyse turns the user already has (:mod:`audio_features.transcript_file`).
+
+    Yields turn-taking where the turns' times allow, the empathy stage and
+    the verdicts that rest on text and timing; tone is absent, not faked.
+
+    Raises:
+        BadTranscript: the file is not a list of turns.
+    """
+    from audio_features.transcript_file import load_transcript
+
+    started = time.perf_counter()
+    stages = _Stages(progress)
+    with stages.stage("decode"):
+        turns = load_transcript(path, agent_label)
+    analysis = CallAnalysis(
+        path=str(path),
+        audio=None,
+        mode="transcript",
+        speakers=[],
+        turns=turns,
+        role_rule="transcript",
+        role_confidence=1.0,
+        role_evidence=f"the transcript labels the agent {agent_label!r}",
+        language=settings.language or None,
+        language_probability=None,
+        models=[],
+        timings=stages.timings,
+        notes=["Analysed from a transcript: tone, arousal and the verdict 'stayed calm' need the audio."],
+    )
+    for role in ("agent", "customer"):
+        own = [t for t in turns if t.speaker == role]
+        analysis.speakers.append(
+            SpeakerInfo(
+                role=role,
+                source="transcript",
+                speech_s=round(sum(t.end - t.start for t in own), 3),
+                segments=[(round(t.start, 3), round(t.end, 3)) for t in own],
+            )
+        )
+    _measure_and_judge(analysis, settings, stages)
+    analysis.timings["total_s"] = time.perf_counter() - started
+    return analysis
+
+
+def _sentence_model_info(settings: Settings) -> ModelInfo:
+    from audio_features.model_store import sentence_model_path
+
+    return ModelInfo(
+        task="sentence_embedding",
+        name="all-MiniLM-L6-v2" if not settings.sentence_model else settings.sentence_model,
+        details={
+            "path": sentence_model_path(settings),
+            "feeling_margin": settings.empathy_feeling_margin,
+            "ack_margin": settings.empathy_ack_margin,
+        },
+    )
+
+
 def _measure_and_judge(analysis: CallAnalysis, settings: Settings, stages: _Stages) -> None:
     from pyannote.core import Annotation, Segment
 
+    from audio_features.arousal import find_arousal
     from audio_features.talk_metrics import talk_metrics
     from audio_features.tone import tone_timelines
     from audio_features.turn_taking import analyse_turn_taking
-    from workers.verdicts import listened_without_interrupting
+    from workers.verdicts import acknowledged_feelings, listened_without_interrupting, stayed_calm
 
     with stages.stage("measure"):
         activity = Annotation()
@@ -222,20 +306,38 @@ def _measure_and_judge(analysis: CallAnalysis, settings: Settings, stages: _Stag
         ):
             activity[Segment(start, end), track] = role
         analysis.turn_taking = analyse_turn_taking(analysis.turns, activity, settings)
-        analysis.metrics = talk_metrics(analysis.turn_taking, analysis.audio.duration_s, settings)
-        analysis.tone = tone_timelines(
-            analysis.tracks,
-            analysis.turn_taking.speech,
-            {p: [w for t in analysis.turns if t.speaker == p for w in t.words] for p in analysis.tracks},
-            sample_rate=analysis.audio.sample_rate,
-            duration_s=analysis.audio.duration_s,
-            resolution_s=settings.tone_resolution_s,
-            pace_window_s=settings.tone_pace_window_s,
-        )
+        analysis.metrics = talk_metrics(analysis.turn_taking, analysis.duration_s, settings)
+        if analysis.tracks:
+            words = {p: [w for t in analysis.turns if t.speaker == p for w in t.words] for p in analysis.tracks}
+            analysis.tone = tone_timelines(
+                analysis.tracks,
+                analysis.turn_taking.speech,
+                words,
+                sample_rate=analysis.audio.sample_rate,
+                duration_s=analysis.audio.duration_s,
+                resolution_s=settings.tone_resolution_s,
+                pace_window_s=settings.tone_pace_window_s,
+                baseline_fraction=settings.tone_baseline_fraction,
+            )
+            analysis.arousal = {p: find_arousal(p, tone, words[p], settings) for p, tone in analysis.tone.items()}
+    with stages.stage("empathy"):
+        if any(t.speaker == "customer" for t in analysis.turns):
+            from audio_features.empathy import find_acknowledgements, find_feelings, load_empathy_model
+
+            model = load_empathy_model(settings)
+            upset = analysis.arousal["customer"].events if "customer" in analysis.arousal else []
+            analysis.feelings = find_feelings(analysis.turns, model, settings, upset)
+            analysis.acknowledgements = find_acknowledgements(analysis.feelings, analysis.turns, model, settings)
+            analysis.models.append(_sentence_model_info(settings))
     with stages.stage("judge"):
         analysis.verdicts["listened_without_interrupting"] = listened_without_interrupting(
-            analysis.turn_taking, analysis.metrics, analysis.audio.duration_s, settings
+            analysis.turn_taking, analysis.metrics, analysis.duration_s, settings
         )
+        if analysis.arousal:
+            analysis.verdicts["stayed_calm"] = stayed_calm(
+                analysis.arousal["agent"], analysis.arousal.get("customer"), settings
+            )
+        analysis.verdicts["acknowledged_feelings"] = acknowledged_feelings(analysis.acknowledgements, settings)
 
 
 def _analyze_stereo(path, audio: DecodedAudio, settings: Settings, stages: _Stages, notes: list[str]) -> CallAnalysis:

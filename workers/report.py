@@ -3,8 +3,8 @@
 Times are in seconds, rounded to milliseconds (as pyannote's ``serialize``
 does). The schema lives in ``workers/schema/report-v1.schema.json`` and is
 documented in ``docs/report-schema.md``. Fields that later stages add
-(the ``stayed_calm`` and ``acknowledged_feelings`` verdicts, arousal events)
-are absent until those stages exist: a report never carries a placeholder.
+are absent when their stage did not run (tone from a transcript): a report
+never carries a placeholder.
 """
 
 from __future__ import annotations
@@ -15,15 +15,20 @@ from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 
+from audio_features.pace import articulation_rate_wpm, syllable_rate
 from workers.pipeline import CallAnalysis
 
 __all__ = ["SCHEMA_VERSION", "build_report", "load_schema"]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def _ms(t: float) -> float:
     return round(float(t), 3)
+
+
+def _round(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(float(x), digits)
 
 
 def build_report(analysis: CallAnalysis) -> dict:
@@ -35,14 +40,14 @@ def build_report(analysis: CallAnalysis) -> dict:
         "call": {
             "source": {
                 "file": Path(analysis.path).name,
-                "container": audio.container,
-                "codec": audio.codec,
-                "size_bytes": audio.size_bytes,
+                "container": audio.container if audio else "json",
+                "codec": audio.codec if audio else None,
+                "size_bytes": audio.size_bytes if audio else Path(analysis.path).stat().st_size,
             },
-            "duration_s": _ms(audio.duration_s),
-            "sample_rate": audio.source_sample_rate,
-            "channels": audio.source_channels,
-            "analysis_sample_rate": audio.sample_rate,
+            "duration_s": _ms(analysis.duration_s),
+            "sample_rate": audio.source_sample_rate if audio else None,
+            "channels": audio.source_channels if audio else None,
+            "analysis_sample_rate": audio.sample_rate if audio else None,
             "mode": analysis.mode,
             "has_speech": analysis.has_speech,
             "language": analysis.language,
@@ -71,6 +76,8 @@ def build_report(analysis: CallAnalysis) -> dict:
                 "start": _ms(t.start),
                 "end": _ms(t.end),
                 "text": t.text,
+                "rate_wpm": _round(articulation_rate_wpm(t.words), 0),
+                "syllables_per_s": _round(syllable_rate(t.words, analysis.language), 2),
                 "words": [
                     {"start": _ms(w.start), "end": _ms(w.end), "text": w.text, "probability": round(w.probability, 3)}
                     for w in t.words
@@ -80,10 +87,12 @@ def build_report(analysis: CallAnalysis) -> dict:
         ],
         **_turn_taking(analysis),
         **_tone(analysis),
+        **_arousal(analysis),
+        **_feelings(analysis),
         "notes": list(analysis.notes),
         "timings": {
             **{k: round(v, 3) for k, v in analysis.timings.items()},
-            "real_time_factor": round(total / max(audio.duration_s, 1e-9), 4),
+            "real_time_factor": round(total / max(analysis.duration_s, 1e-9), 4),
         },
     }
 
@@ -133,6 +142,7 @@ def _turn_taking(analysis: CallAnalysis) -> dict:
             },
             "backchannels": _party(m, "backchannels"),
             "patience_s": {"mean": opt(m.patience_mean_s), "median": opt(m.patience_median_s)},
+            **_arousal_metrics(analysis),
         },
         "interruptions": [
             {
@@ -174,6 +184,7 @@ def _tone(analysis: CallAnalysis) -> dict:
                 "pitch_hz": None if tone.baseline_pitch_hz is None else round(tone.baseline_pitch_hz, 1),
                 "level_dbfs": None if tone.baseline_level_dbfs is None else round(tone.baseline_level_dbfs, 1),
                 "rate_wpm": None if tone.baseline_rate_wpm is None else round(tone.baseline_rate_wpm),
+                "until_s": None if tone.baseline_until is None else _ms(tone.baseline_until),
             },
             "pitch_hz": _series(tone.pitch_hz, 1),
             "pitch_st": _series(tone.pitch_st, 2),
@@ -189,6 +200,66 @@ def _tone(analysis: CallAnalysis) -> dict:
             "parties": parties,
         }
     }
+
+
+def _arousal_event(e) -> dict:
+    return {
+        "speaker": e.speaker,
+        "start": _ms(e.start),
+        "end": _ms(e.end),
+        "aroused_s": _ms(e.aroused_s),
+        "loudness_db": _round(e.loudness_db, 1),
+        "pitch_st": _round(e.pitch_st, 2),
+        "rate_pct": _round(e.rate_pct, 0),
+        "cues": list(e.cues),
+        "text": e.text,
+    }
+
+
+def _arousal(analysis: CallAnalysis) -> dict:
+    """``arousal_events`` at the top level; each party's summary goes into ``metrics``."""
+    if not analysis.arousal:
+        return {}
+    events = sorted((e for a in analysis.arousal.values() for e in a.events), key=lambda e: e.start)
+    return {"arousal_events": [_arousal_event(e) for e in events]}
+
+
+def _feelings(analysis: CallAnalysis) -> dict:
+    """``feeling_moments``: each with the agent's acknowledgement or the reply that was not one."""
+    if not any(m.task == "sentence_embedding" for m in analysis.models):
+        return {}
+    out = []
+    for a in analysis.acknowledgements:
+        m, r = a.moment, a.reply
+        out.append(
+            {
+                "start": _ms(m.start),
+                "end": _ms(m.end),
+                "text": m.text,
+                "emotion": m.emotion,
+                "confidence": round(m.confidence, 3),
+                "cues": list(m.cues),
+                "acknowledged": a.acknowledged,
+                "reply": None if r is None else {"start": _ms(r.start), "end": _ms(r.end), "text": r.text},
+                "delay_s": None if a.delay_s is None else _ms(a.delay_s),
+                "credit": round(a.credit, 3),
+            }
+        )
+    return {"feeling_moments": out}
+
+
+def _arousal_metrics(analysis: CallAnalysis) -> dict:
+    out = {}
+    for party, a in analysis.arousal.items():
+        out[f"{party}_arousal"] = {
+            "events": len(a.events),
+            "aroused_s": _ms(a.aroused_s),
+            "share_of_speech": round(a.share, 3),
+            "peak_loudness_db": _round(a.peak_loudness_db, 1),
+            "peak_pitch_st": _round(a.peak_pitch_st, 2),
+            "peak_rate_pct": _round(a.peak_rate_pct, 0),
+        }
+    return out
 
 
 def load_schema() -> dict:

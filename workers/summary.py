@@ -45,7 +45,11 @@ def _turn_taking(report: dict) -> list[str]:
         )
     for s in report["silences"]:
         out.append(f"  [{clock(s['start'])}] silence of {s['duration_s']:.1f} s")
-    out += ["", "Verdicts"]
+    return out
+
+
+def _verdicts(report: dict) -> list[str]:
+    out = ["", "Verdicts"]
     for name, v in report["verdicts"].items():
         score = "" if v["score"] is None else f" (score {v['score']:.2f})"
         out.append(f"  {name.replace('_', ' ')}: {v['result'].upper()}{score}")
@@ -80,13 +84,53 @@ def format_text(report: dict) -> str:
     if "metrics" in report:
         lines += _turn_taking(report)
     if "tone_timeline" in report:
-        lines += ["", "Tone (baselines over the call; the per-second timeline is in the JSON report)"]
+        lines += [
+            "",
+            "Tone (baselines over the first half of each party's speech; per-second timeline in the JSON report)",
+        ]
         for party, tone in report["tone_timeline"]["parties"].items():
             b = tone["baseline"]
             pitch = f"{b['pitch_hz']:.0f} Hz" if b["pitch_hz"] is not None else "n/a"
             level = f"{b['level_dbfs']:.1f} dBFS" if b["level_dbfs"] is not None else "n/a"
             rate = f"{b['rate_wpm']:.0f} wpm" if b["rate_wpm"] is not None else "n/a"
             lines.append(f"  {party}: pitch {pitch}, level {level}, articulation rate {rate}")
+        for party in ("agent", "customer"):
+            a = report.get("metrics", {}).get(f"{party}_arousal")
+            if a is not None:
+                lines.append(
+                    f"  {party} arousal: {a['events']} event(s), {a['aroused_s']:.0f} s "
+                    f"({a['share_of_speech'] * 100:.0f} % of their speech)"
+                )
+        for e in report.get("arousal_events", []):
+            deltas = ", ".join(
+                f"{e[k]:+g} {unit}"
+                for k, unit in (("loudness_db", "dB"), ("pitch_st", "st"), ("rate_pct", "% rate"))
+                if e[k] is not None
+            )
+            lines.append(
+                f"  [{clock(e['start'])} - {clock(e['end'])}] {e['speaker']} aroused ({' + '.join(e['cues'])}): "
+                f'{deltas}: "{e["text"]}"'
+            )
+    if "feeling_moments" in report:
+        lines += ["", "Feelings (customer) and acknowledgements (agent)"]
+        if not report["feeling_moments"]:
+            lines.append("  (the customer expressed no feeling)")
+        for f in report["feeling_moments"]:
+            lines.append(
+                f"  [{clock(f['start'])}] {f['emotion']} ({f['confidence']:.2f}; {' + '.join(f['cues'])}): "
+                f'"{f["text"]}"'
+            )
+            reply = f["reply"]
+            if f["acknowledged"]:
+                lines.append(
+                    f'    acknowledged at {clock(reply["start"])} (credit {f["credit"]:.2f}): "{reply["text"]}"'
+                )
+            elif reply is not None:
+                lines.append(f'    not acknowledged; the agent said at {clock(reply["start"])}: "{reply["text"]}"')
+            else:
+                lines.append("    the agent did not reply")
+    if "verdicts" in report:
+        lines += _verdicts(report)
     if report["notes"]:
         lines.append("")
         lines.append("Notes")

@@ -15,6 +15,28 @@ Score: ``1 - 0.5 * rate / limit - 0.25 * silencing``, clipped to 0..1, where
 ``rate`` is agent interruptions per 10 minutes and ``silencing`` the number
 that silenced the customer. No interruptions score 1; reaching the limit
 costs half the score.
+
+``stayed_calm`` (arousal as defined in :mod:`audio_features.arousal`):
+
+* ``not_applicable`` when the agent speaks less than ``calm_min_speech_s``:
+  too little to set a baseline.
+* ``failed`` when the agent's sustained arousal events hold
+  ``calm_max_aroused_s`` of speech or more.
+* ``passed`` otherwise, whatever the customer does: the customer's arousal is
+  reported (``metrics.customer_arousal``), and an agent event that follows a
+  customer event within ``calm_reply_window_s`` is called out as a reply to an
+  upset customer.
+
+Score: ``1 - 0.5 * aroused_s / calm_max_aroused_s``, clipped to 0..1: no
+arousal scores 1, reaching the limit scores 0.5 and fails.
+
+``acknowledged_feelings`` (feelings and acknowledgements as defined in
+:mod:`audio_features.empathy`):
+
+* ``not_applicable`` when the customer expressed no feeling.
+* Score: the mean credit over the feeling moments (0 for one not
+  acknowledged, 1 for one acknowledged promptly, down to 0.7 when late).
+* ``passed`` when the score reaches ``empathy_pass_score``, else ``failed``.
 """
 
 from __future__ import annotations
@@ -26,10 +48,21 @@ from typing import TYPE_CHECKING
 from audio_features.config import Settings
 
 if TYPE_CHECKING:  # keep this module light: the text summary imports it
+    from audio_features.arousal import ArousalEvent, ArousalSummary
+    from audio_features.empathy import Acknowledgement
     from audio_features.talk_metrics import TalkMetrics
     from audio_features.turn_taking import TurnTaking
 
-__all__ = ["Evidence", "Result", "Verdict", "clock", "listened_without_interrupting"]
+__all__ = [
+    "Evidence",
+    "Result",
+    "Verdict",
+    "acknowledged_feelings",
+    "clock",
+    "describe_arousal",
+    "listened_without_interrupting",
+    "stayed_calm",
+]
 
 #: Calls shorter than this are counted over this long when rating interruptions, min.
 MIN_RATE_WINDOW_MIN = 5.0
@@ -120,3 +153,101 @@ def listened_without_interrupting(
         evidence.append(Evidence(i.start, i.end, "customer", i.text_interrupted))
         evidence.append(Evidence(i.start, i.end, "agent", i.text_by))
     return Verdict(Result.FAILED if failed else Result.PASSED, round(score, 3), reasons, evidence, thresholds)
+
+
+def describe_arousal(event: ArousalEvent) -> str:
+    """The measured deltas of an arousal event, as a reviewer reads them."""
+    parts = []
+    if event.loudness_db is not None:
+        parts.append(f"{event.loudness_db:+.1f} dB")
+    if event.pitch_st is not None:
+        parts.append(f"{event.pitch_st:+.1f} st")
+    if event.rate_pct is not None:
+        parts.append(f"{event.rate_pct:+.0f} % rate")
+    return ", ".join(parts) + f" over baseline ({' + '.join(event.cues) or 'mixed cues'})"
+
+
+def stayed_calm(agent: ArousalSummary, customer: ArousalSummary | None, settings: Settings) -> Verdict:
+    """Judge whether the agent's voice stayed near their own baseline (see the module docstring)."""
+    thresholds = {
+        "max_aroused_s": settings.calm_max_aroused_s,
+        "min_speech_s": settings.calm_min_speech_s,
+        "loudness_db": settings.arousal_loudness_db,
+        "pitch_st": settings.arousal_pitch_st,
+        "rate_pct": settings.arousal_rate_pct,
+        "min_cues": settings.arousal_min_cues,
+        "min_event_s": settings.arousal_min_s,
+        "baseline_fraction": settings.tone_baseline_fraction,
+    }
+    if agent.speech_s < settings.calm_min_speech_s:
+        return Verdict(
+            Result.NOT_APPLICABLE,
+            None,
+            [
+                f"The agent spoke for {agent.speech_s:.0f} s, less than the {settings.calm_min_speech_s:g} s "
+                "needed to set a baseline."
+            ],
+            [],
+            thresholds,
+        )
+    limit = settings.calm_max_aroused_s
+    failed = agent.aroused_s >= limit
+    score = max(0.0, min(1.0, 1 - 0.5 * agent.aroused_s / limit)) if limit > 0 else float(not agent.events)
+    customer_events = customer.events if customer else []
+
+    reasons, evidence = [], []
+    if agent.events:
+        reasons.append(
+            f"The agent's voice rose above their baseline for {agent.aroused_s:.0f} s of speech in "
+            f"{len(agent.events)} sustained stretch(es) (limit {limit:g} s)."
+        )
+    else:
+        reasons.append("The agent stayed near their own baseline of loudness, pitch and pace throughout.")
+    for e in agent.events:
+        upset = [c for c in customer_events if c.start <= e.start <= c.end + settings.calm_reply_window_s]
+        reply = f", replying to the customer's raised voice at {clock(upset[-1].start)}" if upset else ""
+        reasons.append(f"{clock(e.start)}-{clock(e.end)}: {describe_arousal(e)}{reply}.")
+        if upset:
+            c = upset[-1]
+            evidence.append(Evidence(c.start, c.end, "customer", c.text))
+        evidence.append(Evidence(e.start, e.end, "agent", e.text))
+    if customer_events:
+        verb = "while the agent stayed calm" if not agent.events else "too"
+        reasons.append(
+            f"The customer was aroused for {customer.aroused_s:.0f} s in {len(customer_events)} stretch(es) {verb}."
+        )
+    return Verdict(Result.FAILED if failed else Result.PASSED, round(score, 3), reasons, evidence, thresholds)
+
+
+def acknowledged_feelings(acks: list[Acknowledgement], settings: Settings) -> Verdict:
+    """Judge whether the agent acknowledged the customer's feelings (see the module docstring)."""
+    thresholds = {
+        "pass_score": settings.empathy_pass_score,
+        "feeling_margin": settings.empathy_feeling_margin,
+        "ack_margin": settings.empathy_ack_margin,
+        "reply_turns": settings.empathy_reply_turns,
+        "prompt_s": settings.empathy_prompt_s,
+        "late_s": settings.empathy_late_s,
+    }
+    if not acks:
+        return Verdict(Result.NOT_APPLICABLE, None, ["The customer expressed no feeling."], [], thresholds)
+    score = sum(a.credit for a in acks) / len(acks)
+    done = [a for a in acks if a.acknowledged]
+    reasons = [f"The agent acknowledged {len(done)} of {len(acks)} feeling moment(s); score {score:.2f}."]
+    evidence = []
+    for a in acks:
+        m = a.moment
+        evidence.append(Evidence(m.start, m.end, "customer", m.text))
+        if a.acknowledged:
+            late = f", {a.delay_s:.0f} s later (credit {a.credit:.2f})" if a.credit < 1 else ""
+            reasons.append(f"{clock(m.start)} {m.emotion}: acknowledged at {clock(a.reply.start)}{late}.")
+        elif a.reply is None:
+            reasons.append(f"{clock(m.start)} {m.emotion}: the agent did not reply.")
+        else:
+            reasons.append(
+                f"{clock(m.start)} {m.emotion}: not acknowledged; the agent went on at {clock(a.reply.start)}."
+            )
+        if a.reply is not None:
+            evidence.append(Evidence(a.reply.start, a.reply.end, "agent", a.reply.text))
+    result = Result.PASSED if score >= settings.empathy_pass_score else Result.FAILED
+    return Verdict(result, round(score, 3), reasons, evidence, thresholds)
