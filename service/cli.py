@@ -93,6 +93,47 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace) -> int:
+    from service.db import database
+    from service.settings import ServiceSettings
+
+    key = database(ServiceSettings.from_env().database_url).create_key(args.name)
+    print(key)
+    print(f"API key for {args.name!r}: shown once, only its hash is stored.", file=sys.stderr)
+    return 0
+
+
+def _redis_url_or_exit(settings) -> str:
+    if not settings.redis_url:
+        raise ConfigError("REDIS_URL is not set: point it at the Redis that `callscope serve` or your deployment uses")
+    return settings.redis_url
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from service.settings import ServiceSettings
+    from workers.worker import run_worker
+
+    url = _redis_url_or_exit(ServiceSettings.from_env())
+    run_worker(url, burst=args.burst, fork=args.fork, preload=not args.no_preload)
+    return 0
+
+
+def _requeue(args: argparse.Namespace) -> int:
+    from service.requeue import requeue_unfinished
+    from service.settings import ServiceSettings
+
+    settings = ServiceSettings.from_env()
+    count = requeue_unfinished(settings, _redis_url_or_exit(settings))
+    print(f"re-queued {count} unfinished call(s)")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from service.serve import serve
+
+    return serve(host=args.host, port=args.port, workers=args.workers, api_workers=args.api_workers)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="callscope", description="Analyse recorded contact-centre calls.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +163,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="fetch or verify the offline model weights")
     p.add_argument("action", choices=("fetch", "verify"))
     p.set_defaults(func=_models)
+
+    p = sub.add_parser("keys", help="manage API keys")
+    keys = p.add_subparsers(dest="keys_command", required=True)
+    k = keys.add_parser("create", help="create an API key and print it once")
+    k.add_argument("--name", required=True, help="who the key is for, e.g. qa-team")
+    k.set_defaults(func=_keys)
+
+    p = sub.add_parser("serve", help="run the API and workers (embedded Redis unless REDIS_URL is set)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="analysis workers (default 1)")
+    p.add_argument("--api-workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("worker", help="run an analysis worker against REDIS_URL")
+    p.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    p.add_argument("--fork", action="store_true", help="fork a process per job (models load in every job)")
+    p.add_argument("--no-preload", action="store_true", help="load the models with the first job, not at start")
+    p.set_defaults(func=_worker)
+
+    p = sub.add_parser("requeue", help="re-enqueue every unfinished call (after a Redis restart)")
+    p.set_defaults(func=_requeue)
     return parser
 
 

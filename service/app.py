@@ -1,0 +1,309 @@
+"""The HTTP API, versioned under ``/v1`` (Flask application factory).
+
+Every route but ``/healthz`` needs ``Authorization: Bearer <key>`` (keys from
+``callscope keys create``; only their sha256 is stored). Every error is JSON
+``{"code": ..., "message": ...}`` with a stable ``code``; no stack trace is
+ever sent. The API process never decodes audio and never imports the
+analysis stack: it stores the upload under a generated id, checks the
+container signature (:mod:`service.sniff`), writes the call to the database
+and enqueues its id. Workers do the rest (:mod:`workers.jobs`).
+
+All keys of one deployment see all its calls (one organisation per
+deployment); idempotency (``Idempotency-Key`` or ``external_id``) is per key.
+"""
+
+from __future__ import annotations
+
+import functools
+import mimetypes
+from datetime import datetime
+
+from flask import Flask, g, jsonify, request, send_file, url_for
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from service.db import VERDICTS, Call, database
+from service.queue import QUEUE_NAME, connect, enqueue_call
+from service.settings import ServiceSettings
+from service.sniff import audio_container
+from service.storage import FileStorage, TooLarge
+
+__all__ = ["ApiError", "create_app"]
+
+#: Largest page of ``GET /v1/calls``.
+MAX_PAGE = 200
+_VERDICT_COLUMNS = {
+    "listened_without_interrupting": Call.verdict_listened,
+    "stayed_calm": Call.verdict_calm,
+    "acknowledged_feelings": Call.verdict_acknowledged,
+}
+_MIME = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "mp3": "audio/mpeg", "mp4": "audio/mp4"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _error(status: int, code: str, message: str):
+    response = jsonify({"code": code, "message": message})
+    response.status_code = status
+    return response
+
+
+def create_app(settings: ServiceSettings | None = None) -> Flask:
+    settings = settings or ServiceSettings.from_env()
+    app = Flask("callscope")
+    app.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1024 * 1024) + 64 * 1024
+    app.config["MAX_FORM_MEMORY_SIZE"] = 64 * 1024
+    app.config["MAX_FORM_PARTS"] = 50
+    db = database(settings.database_url)
+    storage = FileStorage(settings.audio_dir)
+    app.extensions["callscope"] = {"settings": settings, "db": db, "storage": storage}
+
+    def redis():
+        if "redis" not in g:
+            if not settings.redis_url:
+                raise ApiError(
+                    503, "queue_unavailable", "no queue is configured: set REDIS_URL or use `callscope serve`"
+                )
+            g.redis = connect(settings.redis_url)
+        return g.redis
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        codes = {
+            404: ("not_found", "no such route; the API is under /v1 (see /openapi.json)"),
+            405: ("method_not_allowed", f"{request.method} is not allowed here"),
+            413: (
+                "too_large",
+                f"the upload is larger than {settings.max_upload_mb:g} MB (CALLSCOPE_MAX_UPLOAD_MB); "
+                "split the recording or raise the limit",
+            ),
+        }
+        code, message = codes.get(exc.code, ("http_error", exc.description or exc.name))
+        return _error(exc.code or 500, code, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unexpected error")
+        return _error(500, "internal_error", "the server failed to handle this request; it has been logged")
+
+    def authenticated(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+            if not key:
+                raise ApiError(401, "unauthorized", "send your API key as 'Authorization: Bearer <key>'")
+            found = db.key_for(key)
+            if found is None:
+                raise ApiError(
+                    401, "unauthorized", "this API key is not valid; create one with `callscope keys create`"
+                )
+            g.key_id = found.id
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    def _call_or_404(session, call_id: str) -> Call:
+        call = session.get(Call, call_id) if call_id.isalnum() else None
+        if call is None:
+            raise ApiError(404, "call_not_found", f"no call {call_id!r}")
+        return call
+
+    def _view(call: Call) -> dict:
+        out = call.summary()
+        out["status_url"] = url_for("get_call", call_id=call.id, _external=True)
+        out["report_url"] = url_for("get_report", call_id=call.id, _external=True)
+        out["audio_url"] = url_for("get_audio", call_id=call.id, _external=True)
+        return out
+
+    @app.get("/healthz")
+    def healthz():
+        checks, ok = {}, True
+        try:
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"], ok = f"error: {type(exc).__name__}", False
+        try:
+            redis().ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"], ok = f"error: {type(exc).__name__}", False
+        return jsonify({"status": "ok" if ok else "degraded", **checks}), 200 if ok else 503
+
+    @app.post("/v1/calls")
+    @authenticated
+    def post_call():
+        meta = {**request.args.to_dict(), **request.form.to_dict()}
+        agent_channel = meta.get("agent_channel") or None
+        if agent_channel not in (None, "left", "right"):
+            raise ApiError(400, "bad_agent_channel", "agent_channel must be 'left' or 'right'")
+        callback_url = meta.get("callback_url") or None
+        if callback_url and not callback_url.startswith(("http://", "https://")):
+            raise ApiError(400, "bad_callback_url", "callback_url must be an http(s) URL")
+        idempotency_key = request.headers.get("Idempotency-Key") or None
+        external_id = meta.get("external_id") or None
+
+        with db.session() as s:
+            existing = _existing(s, g.key_id, idempotency_key, external_id)
+            if existing is not None:
+                return jsonify(_view(existing)), 200
+
+        if "audio" in request.files:
+            upload = request.files["audio"]
+            stream, filename = upload.stream, upload.filename or "upload"
+        elif (request.content_type and request.content_type.split(";")[0] in ("application/octet-stream",)) or (
+            request.content_type or ""
+        ).startswith("audio/"):
+            stream, filename = request.stream, meta.get("filename") or "upload"
+        else:
+            raise ApiError(
+                400, "no_audio", "send the recording as a multipart field 'audio', or as the raw body (audio/*)"
+            )
+        try:
+            key, size = storage.save(stream, max_bytes=int(settings.max_upload_mb * 1024 * 1024))
+        except TooLarge:
+            raise ApiError(413, "too_large", f"the upload is larger than {settings.max_upload_mb:g} MB") from None
+        if size == 0:
+            storage.delete(key)
+            raise ApiError(400, "empty_file", "the upload is empty (0 bytes)")
+        if audio_container(storage.head(key)) is None:
+            storage.delete(key)
+            raise ApiError(
+                415,
+                "not_audio",
+                "this is not a recording we can read: send WAV, MP3, FLAC, Ogg/Opus or M4A audio",
+            )
+
+        call = Call(
+            key_id=g.key_id,
+            external_id=external_id,
+            idempotency_key=idempotency_key,
+            agent_id=meta.get("agent_id") or None,
+            agent_channel=agent_channel,
+            language=meta.get("language") or None,
+            callback_url=callback_url,
+            filename=filename.rsplit("/", 1)[-1][:255],
+            audio_key=key,
+            size_bytes=size,
+        )
+        try:
+            with db.session.begin() as s:
+                s.add(call)
+        except IntegrityError:  # the same external_id or Idempotency-Key raced in from another request
+            storage.delete(key)
+            with db.session() as s:
+                existing = _existing(s, g.key_id, idempotency_key, external_id)
+            return jsonify(_view(existing)), 200
+        body = _view(call)
+        try:
+            enqueue_call(redis(), call.id, settings)
+        except (RedisError, ApiError):  # stored durably: `callscope requeue` (run by `callscope serve`) queues it
+            app.logger.exception("enqueue failed for call %s", call.id)
+            body["warning"] = "the queue is unavailable; the call is stored and will be queued by `callscope requeue`"
+        return jsonify(body), 202
+
+    def _existing(session, key_id: int, idempotency_key: str | None, external_id: str | None) -> Call | None:
+        for column, value in ((Call.idempotency_key, idempotency_key), (Call.external_id, external_id)):
+            if value:
+                found = session.scalar(select(Call).where(Call.key_id == key_id, column == value))
+                if found is not None:
+                    return found
+        return None
+
+    @app.get("/v1/calls/<call_id>")
+    @authenticated
+    def get_call(call_id: str):
+        with db.session() as s:
+            return jsonify(_view(_call_or_404(s, call_id)))
+
+    @app.get("/v1/calls/<call_id>/report")
+    @authenticated
+    def get_report(call_id: str):
+        with db.session() as s:
+            call = _call_or_404(s, call_id)
+            if call.status != "done":
+                message = {
+                    "failed": f"the analysis failed ({call.error_code}): {call.error}",
+                }.get(call.status, f"the call is {call.status}; poll {url_for('get_call', call_id=call_id)}")
+                raise ApiError(409, "report_not_ready" if call.status != "failed" else "call_failed", message)
+            return jsonify(call.report)
+
+    @app.get("/v1/calls/<call_id>/audio")
+    @authenticated
+    def get_audio(call_id: str):
+        with db.session() as s:
+            call = _call_or_404(s, call_id)
+        path = storage.path(call.audio_key)
+        if not path.is_file():
+            raise ApiError(404, "audio_not_found", "the audio of this call is no longer stored")
+        with path.open("rb") as f:
+            container = audio_container(f.read(64))
+        mime = _MIME.get(container or "", mimetypes.guess_type(call.filename)[0] or "application/octet-stream")
+        return send_file(path, mimetype=mime, conditional=True, download_name=call.filename or f"{call.id}.audio")
+
+    @app.get("/v1/calls")
+    @authenticated
+    def list_calls():
+        args = request.args
+        query = select(Call).order_by(Call.created_at.desc(), Call.id.desc())
+        if args.get("agent_id"):
+            query = query.where(Call.agent_id == args["agent_id"])
+        if args.get("status"):
+            query = query.where(Call.status == args["status"])
+        for name in ("from", "to"):
+            if args.get(name):
+                try:
+                    when = datetime.fromisoformat(args[name])
+                except ValueError:
+                    raise ApiError(400, "bad_date", f"{name} must be an ISO 8601 date or time") from None
+                query = query.where(Call.created_at >= when if name == "from" else Call.created_at <= when)
+        if args.get("verdict"):
+            name, _, result = args["verdict"].partition(":")
+            if name not in VERDICTS or result not in ("passed", "failed", "not_applicable"):
+                raise ApiError(400, "bad_verdict", "verdict must be <name>:<passed|failed|not_applicable>")
+            query = query.where(_VERDICT_COLUMNS[name] == result)
+        try:
+            limit = min(MAX_PAGE, max(1, int(args.get("limit", 50))))
+            offset = max(0, int(args.get("offset", 0)))
+        except ValueError:
+            raise ApiError(400, "bad_page", "limit and offset must be whole numbers") from None
+        with db.session() as s:
+            rows = s.scalars(query.limit(limit + 1).offset(offset)).all()
+        items = [_view(c) for c in rows[:limit]]
+        next_offset = offset + limit if len(rows) > limit else None
+        return jsonify({"items": items, "next_offset": next_offset})
+
+    @app.delete("/v1/calls/<call_id>")
+    @authenticated
+    def delete_call(call_id: str):
+        from rq.job import Job
+        from rq.serializers import JSONSerializer
+
+        with db.session.begin() as s:
+            call = _call_or_404(s, call_id)
+            audio_key = call.audio_key
+            s.delete(call)
+        if audio_key:
+            storage.delete(audio_key)
+        try:
+            job = Job.fetch(call_id, connection=redis(), serializer=JSONSerializer)
+            job.cancel()
+            job.delete()
+        except Exception:
+            pass
+        return "", 204
+
+    app.config["CALLSCOPE_QUEUE"] = QUEUE_NAME
+    return app

@@ -1,0 +1,172 @@
+"""Call records, API keys and reports in SQL tables: the source of truth of the service.
+
+Redis carries only the queue; after a Redis restart ``callscope requeue``
+re-enqueues every call that this database says is not finished. SQLite in
+the data directory is the default (WAL mode, so the API and workers can
+write at once); PostgreSQL is used through ``DATABASE_URL``.
+
+Call ``status``: ``queued`` (accepted, in the queue), ``processing`` (a worker
+has it; ``stage`` and ``progress`` say where), ``done`` (the report is
+stored), ``failed`` (``error_code`` and ``error`` say why).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+__all__ = ["ApiKey", "Base", "Call", "Database", "hash_key", "new_call_id", "utcnow"]
+
+STATUSES = ("queued", "processing", "done", "failed")
+VERDICTS = ("listened_without_interrupting", "stayed_calm", "acknowledged_feelings")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_call_id() -> str:
+    return uuid.uuid4().hex
+
+
+def hash_key(key: str) -> str:
+    """sha256 of an API key: keys are random 256-bit strings, so a fast hash is enough (no salt needed)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict: JSON}  # noqa: RUF012
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Call(Base):
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("key_id", "external_id", name="uq_calls_key_external_id"),
+        UniqueConstraint("key_id", "idempotency_key", name="uq_calls_key_idempotency"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_call_id)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    stage: Mapped[str | None] = mapped_column(String(32))
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    agent_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    agent_channel: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(16))
+    callback_url: Mapped[str | None] = mapped_column(Text)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    audio_key: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    report: Mapped[dict | None] = mapped_column(JSON)
+    verdict_listened: Mapped[str | None] = mapped_column(String(16))
+    verdict_calm: Mapped[str | None] = mapped_column(String(16))
+    verdict_acknowledged: Mapped[str | None] = mapped_column(String(16))
+
+    def summary(self) -> dict:
+        """The call as the API shows it (without the report)."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "stage": self.stage,
+            "progress": round(100 * (self.progress or 0.0), 1),
+            "error": None if self.status != "failed" else {"code": self.error_code, "message": self.error},
+            "external_id": self.external_id,
+            "agent_id": self.agent_id,
+            "agent_channel": self.agent_channel,
+            "language": self.language,
+            "filename": self.filename,
+            "size_bytes": self.size_bytes,
+            "duration_s": self.duration_s,
+            "attempts": self.attempts,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "verdicts": {
+                "listened_without_interrupting": self.verdict_listened,
+                "stayed_calm": self.verdict_calm,
+                "acknowledged_feelings": self.verdict_acknowledged,
+            },
+        }
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """An engine and a session factory for one ``DATABASE_URL``; creates the tables if missing."""
+
+    def __init__(self, url: str):
+        self.url = url
+        if url.startswith("sqlite:///"):
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+        self.session: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_key(self, name: str) -> str:
+        """A new API key; it is returned once and only its hash is stored."""
+        key = "cs_" + secrets.token_urlsafe(32)
+        with self.session.begin() as s:
+            s.add(ApiKey(name=name, key_hash=hash_key(key), prefix=key[:10]))
+        return key
+
+    def key_for(self, key: str) -> ApiKey | None:
+        with self.session() as s:
+            found = s.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+            return None if found is None or found.revoked else found
+
+
+@lru_cache(maxsize=4)
+def database(url: str) -> Database:
+    """One :class:`Database` per URL and process (workers reuse it across jobs)."""
+    return Database(url)

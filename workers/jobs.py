@@ -1,0 +1,112 @@
+"""RQ jobs: analyse one stored call and keep its record up to date.
+
+``analyse_call(call_id)`` is idempotent: a call that is already ``done`` is
+left alone, and a retried call starts again from its stored audio. Progress
+(stage and percentage) goes both to ``job.meta`` and to the database, at
+most once a second. Bad input (undecodable, empty, truncated, too long) ends
+the call ``failed`` with the reason's code and message and is not retried;
+anything else is raised, so that RQ retries it, and when the retries are
+spent :func:`on_job_failure` records the failure.
+
+Models load once per worker process: :mod:`workers.worker` preloads them in
+the parent before it forks a work horse per job, so each horse inherits the
+loaded models copy-on-write instead of loading them again.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import traceback
+
+from rq import get_current_job
+
+from audio_features.config import Settings, apply_offline_environment
+from audio_features.errors import CallscopeError
+from service.db import Call, database, utcnow
+from service.settings import ServiceSettings
+from service.storage import FileStorage
+
+__all__ = ["analyse_call", "mark_failed", "on_job_failure"]
+
+#: Progress is written at most this often, s.
+PROGRESS_EVERY_S = 1.0
+
+
+def _update(call_id: str, **fields) -> None:
+    db = database(ServiceSettings.from_env().database_url)
+    with db.session.begin() as s:
+        call = s.get(Call, call_id)
+        if call is not None:
+            for k, v in fields.items():
+                setattr(call, k, v)
+
+
+def mark_failed(call_id: str, code: str, message: str) -> None:
+    """End a call ``failed`` with a reason (used by the job, its failure hook and the worker)."""
+    _update(call_id, status="failed", error_code=code, error=message[:2000], finished_at=utcnow())
+
+
+def analyse_call(call_id: str) -> str:
+    """Analyse the stored audio of ``call_id`` and store its report. Returns the final status."""
+    apply_offline_environment()
+    from workers.pipeline import analyze_file
+    from workers.report import build_report
+
+    service = ServiceSettings.from_env()
+    db = database(service.database_url)
+    with db.session.begin() as s:
+        call = s.get(Call, call_id)
+        if call is None:
+            return "deleted"
+        if call.status == "done":
+            return "done"
+        call.status, call.stage, call.progress = "processing", "decode", 0.0
+        call.started_at, call.attempts = utcnow(), (call.attempts or 0) + 1
+        call.worker = f"{socket.gethostname()}:{os.getpid()}"
+        call.error_code = call.error = None
+        audio_key, agent_channel, language, filename = call.audio_key, call.agent_channel, call.language, call.filename
+
+    job = get_current_job()
+    last = [0.0, ""]
+
+    def progress(stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if stage == last[1] and now - last[0] < PROGRESS_EVERY_S:
+            return
+        last[0], last[1] = now, stage
+        if job is not None:
+            job.meta.update({"stage": stage, "progress": round(fraction, 3)})
+            job.save_meta()
+        _update(call_id, stage=stage, progress=fraction)
+
+    settings = Settings.from_env(agent_channel=agent_channel or None, language=language or None)
+    path = FileStorage(service.audio_dir).path(audio_key)
+    try:
+        analysis = analyze_file(path, settings, progress=progress)
+    except CallscopeError as exc:  # the input's fault: retrying will not help
+        mark_failed(call_id, exc.code, exc.message)
+        return "failed"
+    report = build_report(analysis)
+    report["call"]["source"]["file"] = filename
+    verdicts = report.get("verdicts", {})
+    _update(
+        call_id,
+        status="done",
+        stage=None,
+        progress=1.0,
+        report=report,
+        duration_s=report["call"]["duration_s"],
+        finished_at=utcnow(),
+        verdict_listened=verdicts.get("listened_without_interrupting", {}).get("result"),
+        verdict_calm=verdicts.get("stayed_calm", {}).get("result"),
+        verdict_acknowledged=verdicts.get("acknowledged_feelings", {}).get("result"),
+    )
+    return "done"
+
+
+def on_job_failure(job, connection, exc_type, exc_value, tb) -> None:
+    """RQ failure callback: the job raised and has no retries left, or its worker died."""
+    reason = "".join(traceback.format_exception_only(exc_type, exc_value)).strip() if exc_type else "job failed"
+    mark_failed(job.id, "analysis_failed", f"the analysis failed: {reason}. The call can be re-queued.")

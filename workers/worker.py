@@ -1,0 +1,114 @@
+"""The RQ worker that runs :func:`workers.jobs.analyse_call`.
+
+**Models and RQ's fork-per-job model.** RQ's default ``Worker`` forks a
+fresh *work horse* for every job, so whatever a job loads dies with it, and a
+model loaded in the parent cannot be handed down: CTranslate2 (Whisper) and
+torch start thread pools when they load, and a forked child that uses them
+deadlocks (measured here: a horse forked after loading Whisper alone hung
+until its timeout). So callscope's default worker runs jobs in its own
+process (RQ's ``SimpleWorker``): each model loads on the first job and is
+reused by every later job of that process (the loaders are cached per
+process). The isolation that forking gave is kept by supervision instead:
+``callscope serve`` restarts a worker that dies, and the call it was
+analysing is re-queued (retries left) or failed with the reason
+``worker_died`` (:func:`reap_dead_worker`). ``--fork`` restores RQ's
+fork-per-job worker, which pays the model loading on every job (about 10 s)
+in exchange for a crash costing one job only.
+
+**Standalone workers** (``callscope worker`` on other machines) have no
+supervisor; a call whose worker vanished is found by RQ's abandoned-job
+cleanup after its job timeout, whose failure callback ends it ``failed``, and
+``callscope requeue`` puts it back in the queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+
+from rq import Queue, SimpleWorker, Worker
+from rq.serializers import JSONSerializer
+from sqlalchemy import select
+
+from audio_features.config import Settings, apply_offline_environment
+from service.db import Call, database
+from service.queue import QUEUE_NAME, connect
+from service.settings import ServiceSettings
+from workers.jobs import _update, mark_failed
+
+__all__ = ["preload_models", "reap_dead_worker", "run_worker"]
+
+log = logging.getLogger("callscope.worker")
+
+
+def preload_models(settings: Settings) -> None:
+    """Load every model the pipeline uses into this process, so that the first job does not wait."""
+    from audio_features.diarization import load_pipeline
+    from audio_features.empathy import load_empathy_model
+    from audio_features.transcription import load_whisper
+
+    load_whisper(settings)
+    load_pipeline(settings)
+    load_empathy_model(settings)
+
+
+def _died(call_id: str, why: str, retry: bool) -> None:
+    if retry:
+        _update(call_id, status="queued", stage=None, error_code="worker_died", error=f"{why}; retrying")
+    else:
+        mark_failed(call_id, "worker_died", f"{why}. Re-queue it with `callscope requeue`.")
+
+
+def _horse_killed(job, retpid, ret_val, rusage) -> None:
+    signal = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else None
+    why = f"the worker process analysing this call died (signal {signal})" if signal else "the worker process died"
+    _died(job.id, why, bool(job.retries_left))
+
+
+def reap_dead_worker(pid: int, exit_signal: int | None, redis_url: str) -> list[str]:
+    """After a worker process died mid-job: re-queue or fail the calls it was analysing. Returns their ids."""
+    from service.queue import connect, enqueue_call
+
+    service = ServiceSettings.from_env()
+    db = database(service.database_url)
+    with db.session() as s:
+        rows = s.scalars(select(Call).where(Call.status == "processing", Call.worker == worker_tag(pid))).all()
+    why = f"the worker process analysing this call died (signal {exit_signal})" if exit_signal else "the worker died"
+    for call in rows:
+        retry = (call.attempts or 0) <= service.job_retries
+        _died(call.id, why, retry)
+        if retry:
+            from rq.job import Job
+            from rq.serializers import JSONSerializer
+
+            redis = connect(redis_url)
+            with contextlib.suppress(Exception):
+                Job.fetch(call.id, connection=redis, serializer=JSONSerializer).delete()
+            enqueue_call(redis, call.id, service, call.duration_s)
+    return [c.id for c in rows]
+
+
+def worker_tag(pid: int | None = None) -> str:
+    """Identifies a worker process: host and pid."""
+    return f"{socket.gethostname()}:{pid or os.getpid()}"
+
+
+def run_worker(redis_url: str, *, burst: bool = False, fork: bool = False, preload: bool = True) -> bool:
+    """Work the ``calls`` queue until stopped (or until it is empty, with ``burst``).
+
+    Args:
+        fork: RQ's fork-per-job worker (models load in every job) instead of
+            the default, which keeps its models across jobs.
+        preload: Load the models before the first job (not with ``fork``).
+    """
+    apply_offline_environment()
+    if preload and not fork:
+        preload_models(Settings.from_env())
+    redis = connect(redis_url)
+    queue = Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
+    cls = Worker if fork else SimpleWorker
+    kwargs = {"work_horse_killed_handler": _horse_killed} if fork else {}
+    worker = cls([queue], connection=redis, serializer=JSONSerializer, **kwargs)
+    return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
