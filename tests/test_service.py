@@ -360,3 +360,16 @@ def test_docker_compose_has_the_production_shape():
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         done = subprocess.run(["docker", "compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
+
+
+def test_the_api_process_stays_light(tmp_path):
+    """No decoder or model library in the API process: it starts fast and small."""
+    code = (
+        "import sys, service.wsgi; "
+        "print(sorted(m for m in ('torch', 'av', 'pyannote.audio', 'faster_whisper', 'ctranslate2', "
+        "'sentence_transformers', 'numpy') if m in sys.modules))"
+    )
+    env = {**os.environ, "CALLSCOPE_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
