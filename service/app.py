@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import mimetypes
+import time
 from datetime import datetime
 
 from flask import Flask, g, jsonify, request, send_file, url_for
@@ -25,10 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from service.db import VERDICTS, Call, database
+from service.openapi import SPEC, docs_html
 from service.queue import QUEUE_NAME, connect, enqueue_call
 from service.settings import ServiceSettings
 from service.sniff import audio_container
 from service.storage import FileStorage, TooLarge
+from service.webhooks import verify, verify_twilio
 
 __all__ = ["ApiError", "create_app"]
 
@@ -75,7 +78,9 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return _error(exc.status, exc.code, exc.message)
+        response = _error(exc.status, exc.code, exc.message)
+        response.headers.update(getattr(exc, "headers", {}))
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -109,9 +114,34 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
                     401, "unauthorized", "this API key is not valid; create one with `callscope keys create`"
                 )
             g.key_id = found.id
+            _rate_limit(found.key_hash[:16])
             return view(*args, **kwargs)
 
         return wrapper
+
+    def _rate_limit(key_tag: str) -> None:
+        """At most ``rate_limit_per_min`` requests per key per clock minute, counted in Redis (shared by
+        every API process). Without Redis the limit is not enforced rather than every request refused."""
+        if settings.rate_limit_per_min <= 0:
+            return
+        window = int(time.time() // 60)
+        counter = f"callscope:rate:{key_tag}:{window}"
+        try:
+            pipe = redis().pipeline()
+            pipe.incr(counter)
+            pipe.expire(counter, 120)
+            count = pipe.execute()[0]
+        except (RedisError, ApiError):
+            return
+        if count > settings.rate_limit_per_min:
+            retry_after = 60 - int(time.time()) % 60
+            error = ApiError(
+                429,
+                "rate_limited",
+                f"more than {settings.rate_limit_per_min} requests this minute; retry in {retry_after} s",
+            )
+            error.headers = {"Retry-After": str(retry_after)}
+            raise error
 
     def _call_or_404(session, call_id: str) -> Call:
         call = session.get(Call, call_id) if call_id.isalnum() else None
@@ -142,6 +172,51 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
             checks["redis"], ok = f"error: {type(exc).__name__}", False
         return jsonify({"status": "ok" if ok else "degraded", **checks}), 200 if ok else 503
 
+    @app.get("/openapi.json")
+    @authenticated
+    def openapi():
+        return jsonify(SPEC)
+
+    @app.get("/docs")
+    @authenticated
+    def docs():
+        return docs_html(), 200, {"Content-Type": "text/html; charset=utf-8"}
+
+    @app.get("/metrics")
+    @authenticated
+    def metrics():
+        from prometheus_client import CollectorRegistry, Gauge, generate_latest
+        from sqlalchemy import func
+
+        registry = CollectorRegistry()
+        depth = Gauge("callscope_queue_depth", "Jobs waiting in the calls queue", registry=registry)
+        by_status = Gauge("callscope_calls", "Calls by status", ["status"], registry=registry)
+        stage = Gauge(
+            "callscope_stage_seconds_mean",
+            "Mean seconds per pipeline stage over the last 200 finished calls",
+            ["stage"],
+            registry=registry,
+        )
+        try:
+            depth.set(redis().llen(f"rq:queue:{QUEUE_NAME}"))
+        except (RedisError, ApiError):
+            depth.set(float("nan"))
+        with db.session() as s:
+            counts = dict(s.execute(select(Call.status, func.count()).group_by(Call.status)).all())
+            reports = s.scalars(
+                select(Call.report).where(Call.status == "done").order_by(Call.finished_at.desc()).limit(200)
+            ).all()
+        for status in ("queued", "processing", "done", "failed"):
+            by_status.labels(status).set(counts.get(status, 0))
+        sums: dict[str, list[float]] = {}
+        for report in reports:
+            for name, value in (report or {}).get("timings", {}).items():
+                if name.endswith("_s") and name != "total_s":
+                    sums.setdefault(name[:-2], []).append(value)
+        for name, values in sums.items():
+            stage.labels(name).set(sum(values) / len(values))
+        return generate_latest(registry), 200, {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+
     @app.post("/v1/calls")
     @authenticated
     def post_call():
@@ -171,6 +246,18 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
             raise ApiError(
                 400, "no_audio", "send the recording as a multipart field 'audio', or as the raw body (audio/*)"
             )
+        fields = {
+            "external_id": external_id,
+            "idempotency_key": idempotency_key,
+            "agent_id": meta.get("agent_id") or None,
+            "agent_channel": agent_channel,
+            "language": meta.get("language") or None,
+            "callback_url": callback_url,
+        }
+        return _create_call(g.key_id, stream, filename, fields)
+
+    def _create_call(key_id: int, stream, filename: str, fields: dict):
+        """Store the audio, check it is audio, write the call and enqueue it: 202, or 200 for a duplicate."""
         try:
             key, size = storage.save(stream, max_bytes=int(settings.max_upload_mb * 1024 * 1024))
         except TooLarge:
@@ -185,18 +272,12 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
                 "not_audio",
                 "this is not a recording we can read: send WAV, MP3, FLAC, Ogg/Opus or M4A audio",
             )
-
         call = Call(
-            key_id=g.key_id,
-            external_id=external_id,
-            idempotency_key=idempotency_key,
-            agent_id=meta.get("agent_id") or None,
-            agent_channel=agent_channel,
-            language=meta.get("language") or None,
-            callback_url=callback_url,
+            key_id=key_id,
             filename=filename.rsplit("/", 1)[-1][:255],
             audio_key=key,
             size_bytes=size,
+            **fields,
         )
         try:
             with db.session.begin() as s:
@@ -204,7 +285,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         except IntegrityError:  # the same external_id or Idempotency-Key raced in from another request
             storage.delete(key)
             with db.session() as s:
-                existing = _existing(s, g.key_id, idempotency_key, external_id)
+                existing = _existing(s, key_id, fields.get("idempotency_key"), fields.get("external_id"))
             return jsonify(_view(existing)), 200
         body = _view(call)
         try:
@@ -221,6 +302,66 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
                 if found is not None:
                     return found
         return None
+
+    @app.post("/v1/webhooks/recording")
+    def recording_webhook():
+        raw = request.get_data(cache=True)
+        if "X-Twilio-Signature" in request.headers:
+            if not settings.twilio_auth_token:
+                raise ApiError(
+                    401, "webhook_not_configured", "set CALLSCOPE_TWILIO_AUTH_TOKEN to accept Twilio callbacks"
+                )
+            params = request.form.to_dict()
+            reason = verify_twilio(
+                settings.twilio_auth_token, request.headers["X-Twilio-Signature"], request.url, params
+            )
+            recording_id, recording_url = params.get("RecordingSid"), params.get("RecordingUrl")
+            meta = {"agent_channel": None, "agent_id": None, "language": None, "callback_url": None}
+        else:
+            if not settings.webhook_secret:
+                raise ApiError(401, "webhook_not_configured", "set CALLSCOPE_WEBHOOK_SECRET to accept signed webhooks")
+            reason = verify(
+                settings.webhook_secret,
+                request.headers.get("X-Callscope-Timestamp"),
+                request.headers.get("X-Callscope-Signature"),
+                raw,
+            )
+            payload = request.get_json(silent=True) if not reason else {}
+            if not reason and not isinstance(payload, dict):
+                raise ApiError(400, "bad_payload", "the body must be a JSON object")
+            payload = payload or {}
+            recording_id, recording_url = payload.get("recording_id"), payload.get("recording_url")
+            meta = {k: payload.get(k) for k in ("agent_channel", "agent_id", "language", "callback_url")}
+        if reason:
+            raise ApiError(401, "bad_signature", reason)
+        if not recording_id or not recording_url or not str(recording_url).startswith(("http://", "https://")):
+            raise ApiError(400, "bad_payload", "the webhook needs a recording id and an http(s) recording URL")
+        if meta.get("agent_channel") not in (None, "left", "right"):
+            raise ApiError(400, "bad_agent_channel", "agent_channel must be 'left' or 'right'")
+        key_id = db.webhook_key_id()
+        with db.session() as s:
+            existing = _existing(s, key_id, None, str(recording_id))
+            if existing is not None:
+                return jsonify(_view(existing)), 200
+        stream = _fetch(str(recording_url))
+        try:
+            fields = {"external_id": str(recording_id), "idempotency_key": None, **meta}
+            return _create_call(key_id, stream, str(recording_url).rsplit("/", 1)[-1] or "recording", fields)
+        finally:
+            stream.close()
+
+    def _fetch(url: str):
+        import requests
+
+        try:
+            response = requests.get(url, stream=True, timeout=(5, settings.fetch_timeout_s))
+        except requests.RequestException as exc:
+            raise ApiError(502, "fetch_failed", f"could not fetch the recording: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            response.close()
+            raise ApiError(502, "fetch_failed", f"fetching the recording gave HTTP {response.status_code}")
+        response.raw.decode_content = True
+        return response.raw
 
     @app.get("/v1/calls/<call_id>")
     @authenticated

@@ -33,11 +33,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 __all__ = ["ApiKey", "Base", "Call", "Database", "hash_key", "new_call_id", "utcnow"]
 
 STATUSES = ("queued", "processing", "done", "failed")
+#: The internal, unusable key that owns calls posted by webhooks.
+WEBHOOK_KEY_NAME = "(webhooks)"
 VERDICTS = ("listened_without_interrupting", "stayed_calm", "acknowledged_feelings")
 
 
@@ -159,6 +162,23 @@ class Database:
         with self.session.begin() as s:
             s.add(ApiKey(name=name, key_hash=hash_key(key), prefix=key[:10]))
         return key
+
+    def webhook_key_id(self) -> int:
+        """The id of the internal key that owns calls posted by webhooks (created on first use, never usable)."""
+        with self.session() as s:
+            found = s.scalar(select(ApiKey).where(ApiKey.name == WEBHOOK_KEY_NAME, ApiKey.revoked.is_(True)))
+            if found is not None:
+                return found.id
+        try:
+            with self.session.begin() as s:
+                row = ApiKey(
+                    name=WEBHOOK_KEY_NAME, key_hash=hash_key(secrets.token_hex(32)), prefix="webhook", revoked=True
+                )
+                s.add(row)
+                s.flush()
+                return row.id
+        except IntegrityError:
+            return self.webhook_key_id()
 
     def key_for(self, key: str) -> ApiKey | None:
         with self.session() as s:

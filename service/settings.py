@@ -16,6 +16,11 @@ on one machine with nothing installed:
   (600): a job may run ``max(min, factor * audio duration)`` seconds; the
   pipeline runs at under 0.3x real time on 2 cores, so this is ample.
 * ``CALLSCOPE_JOB_RETRIES`` (2): retries after a crash, with 30 s and 120 s waits.
+* ``CALLSCOPE_WEBHOOK_SECRET``: shared secret of signed recording webhooks;
+  ``CALLSCOPE_TWILIO_AUTH_TOKEN``: Twilio's auth token, for its callbacks.
+  Unset, that kind of webhook is refused.
+* ``CALLSCOPE_FETCH_TIMEOUT_S`` (30): how long fetching a webhook's recording may take.
+* ``CALLSCOPE_RATE_LIMIT_PER_MIN`` (600): requests per API key per minute; more get 429.
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ class ServiceSettings:
     job_timeout_factor: float = 2.0
     job_timeout_min_s: float = 600.0
     job_retries: int = 2
+    webhook_secret: str = ""
+    twilio_auth_token: str = ""
+    fetch_timeout_s: float = 30.0
+    rate_limit_per_min: int = 600
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceSettings:
@@ -49,6 +58,10 @@ class ServiceSettings:
             job_timeout_factor=float(env.get("CALLSCOPE_JOB_TIMEOUT_FACTOR") or 2.0),
             job_timeout_min_s=float(env.get("CALLSCOPE_JOB_TIMEOUT_MIN_S") or 600),
             job_retries=int(env.get("CALLSCOPE_JOB_RETRIES") or 2),
+            webhook_secret=env.get("CALLSCOPE_WEBHOOK_SECRET", ""),
+            twilio_auth_token=env.get("CALLSCOPE_TWILIO_AUTH_TOKEN", ""),
+            fetch_timeout_s=float(env.get("CALLSCOPE_FETCH_TIMEOUT_S") or 30),
+            rate_limit_per_min=int(env.get("CALLSCOPE_RATE_LIMIT_PER_MIN") or 600),
         )
 
     @property

@@ -28,6 +28,8 @@ from workers.report import load_schema
 FIXTURE = CALLS / "support_call_8k_mulaw.wav"
 SYSTEM_REDIS = "redis://127.0.0.1:6379/0"
 SYSTEM_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+WEBHOOK_SECRET = "s3cret-for-tests"
+TWILIO_TOKEN = "twilio-token-for-tests"
 
 
 def _reachable_redis(url: str) -> bool:
@@ -133,7 +135,13 @@ def service(request, tmp_path):
         else:
             database_url = f"sqlite:///{data_dir / 'callscope.db'}"
         settings = ServiceSettings(
-            data_dir=data_dir, database_url=database_url, redis_url=redis_url, max_upload_mb=5, job_retries=0
+            data_dir=data_dir,
+            database_url=database_url,
+            redis_url=redis_url,
+            max_upload_mb=5,
+            job_retries=0,
+            webhook_secret=WEBHOOK_SECRET,
+            twilio_auth_token=TWILIO_TOKEN,
         )
         if redis_kind == "system":
             redis.Redis.from_url(redis_url).delete(f"rq:queue:{QUEUE_NAME}")
@@ -177,6 +185,12 @@ def test_upload_to_report(service):
     audio = service.get(f"/v1/calls/{call['id']}/audio", headers={"Range": "bytes=0-99"})
     assert audio.status_code == 206 and len(audio.content) == 100 and audio.content[:4] == b"RIFF"
     assert audio.headers["Content-Type"] == "audio/wav"
+
+    metrics = service.get("/metrics").text
+    assert (
+        'callscope_calls{status="done"} 1.0' in metrics
+        and 'callscope_stage_seconds_mean{stage="transcribe"}' in metrics
+    )
 
     listed = service.get("/v1/calls", params={"agent_id": "amy", "verdict": "stayed_calm:passed"}).json()
     assert [c["id"] for c in listed["items"]] == [call["id"]]
@@ -373,3 +387,103 @@ def test_the_api_process_stays_light(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.fixture
+def recordings():
+    """A real HTTP server that serves the fixture calls, as a telephony platform's recording store would."""
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(CALLS)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def _signed_post(service, body: dict, *, timestamp=None, secret=WEBHOOK_SECRET):
+    from service.webhooks import sign
+
+    raw = json.dumps(body).encode()
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Callscope-Timestamp": ts,
+        "X-Callscope-Signature": sign(secret, ts, raw),
+    }
+    return requests.post(f"{service.url}/v1/webhooks/recording", data=raw, headers=headers, timeout=60)
+
+
+def test_signed_webhook_fetches_and_enqueues_once(service, recordings):
+    body = {"recording_id": "REC-1", "recording_url": f"{recordings}/{FIXTURE.name}", "agent_channel": "left"}
+    first = _signed_post(service, body)
+    assert first.status_code == 202, first.text
+    call = first.json()
+    assert call["external_id"] == "REC-1" and call["size_bytes"] == FIXTURE.stat().st_size
+    # A second delivery of the same recording returns the same call and queues nothing.
+    again = _signed_post(service, body)
+    assert again.status_code == 200 and again.json()["id"] == call["id"]
+    assert _queued_jobs(service) == 1
+    # Replayed (old timestamp), forged (wrong secret) and unsigned requests are refused.
+    old = _signed_post(service, {**body, "recording_id": "REC-2"}, timestamp=int(time.time()) - 3600)
+    assert old.status_code == 401 and "replayed" in old.json()["message"]
+    forged = _signed_post(service, {**body, "recording_id": "REC-3"}, secret="guess")
+    assert forged.status_code == 401 and forged.json()["code"] == "bad_signature"
+    unsigned = requests.post(f"{service.url}/v1/webhooks/recording", json=body, timeout=10)
+    assert unsigned.status_code == 401
+    missing = _signed_post(service, {**body, "recording_id": "REC-4", "recording_url": f"{recordings}/nope.wav"})
+    assert missing.status_code == 502 and missing.json()["code"] == "fetch_failed"
+    assert _queued_jobs(service) == 1
+    # The call is the service's like any other.
+    assert service.get(f"/v1/calls/{call['id']}").json()["status"] == "queued"
+
+
+def test_twilio_recording_callback(service, recordings):
+    from service.webhooks import twilio_signature
+
+    url = f"{service.url}/v1/webhooks/recording"
+    params = {"RecordingSid": "RE123", "RecordingUrl": f"{recordings}/{FIXTURE.name}", "RecordingStatus": "completed"}
+    good = {"X-Twilio-Signature": twilio_signature(TWILIO_TOKEN, url, params)}
+    response = requests.post(url, data=params, headers=good, timeout=60)
+    assert response.status_code == 202, response.text
+    assert response.json()["external_id"] == "RE123"
+    bad = {"X-Twilio-Signature": twilio_signature("other", url, params)}
+    assert requests.post(url, data=params, headers=bad, timeout=10).status_code == 401
+
+
+def test_rate_limit_per_key(service):
+    from dataclasses import replace
+
+    limited = Service(replace(service.settings, rate_limit_per_min=3), service.key)
+    if time.time() % 60 > 55:  # the window is a clock minute: do not straddle two
+        time.sleep(6)
+    try:
+        codes = [limited.get("/v1/calls").status_code for _ in range(5)]
+        response = limited.get("/v1/calls")
+    finally:
+        limited.close()
+    assert codes == [200, 200, 200, 429, 429]
+    assert response.json()["code"] == "rate_limited" and int(response.headers["Retry-After"]) <= 60
+
+
+def test_openapi_docs_and_metrics(service):
+    spec = service.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    served = {
+        str(rule).replace("<", "{").replace(">", "}")
+        for rule in service.app.url_map.iter_rules()
+        if not str(rule).startswith(("/static", "/openapi", "/docs"))
+    }
+    assert served == set(spec["paths"]), "every route is documented, and only those"
+    docs = service.get("/docs")
+    assert docs.status_code == 200 and "/v1/calls/{call_id}/report" in docs.text
+    assert requests.get(f"{service.url}/metrics", timeout=10).status_code == 401
+
+    service.upload()
+    text = service.get("/metrics").text
+    assert 'callscope_calls{status="queued"} 1.0' in text
+    assert "callscope_queue_depth 1.0" in text
