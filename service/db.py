@@ -98,6 +98,9 @@ class Call(Base):
     duration_s: Mapped[float | None] = mapped_column(Float)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(128))
+    callback_status: Mapped[str | None] = mapped_column(String(16))
+    callback_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    callback_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -125,6 +128,14 @@ class Call(Base):
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "callback": None
+            if not self.callback_url
+            else {
+                "url": self.callback_url,
+                "status": self.callback_status or "pending",
+                "attempts": self.callback_attempts or 0,
+                "error": self.callback_error,
+            },
             "verdicts": {
                 "listened_without_interrupting": self.verdict_listened,
                 "stayed_calm": self.verdict_calm,

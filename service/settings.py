@@ -21,6 +21,8 @@ on one machine with nothing installed:
   Unset, that kind of webhook is refused.
 * ``CALLSCOPE_FETCH_TIMEOUT_S`` (30): how long fetching a webhook's recording may take.
 * ``CALLSCOPE_RATE_LIMIT_PER_MIN`` (600): requests per API key per minute; more get 429.
+* ``CALLSCOPE_CALLBACK_RETRY_INTERVALS`` (``10,30,120,600,1200``): waits
+  between deliveries of a call's callback, s.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class ServiceSettings:
     twilio_auth_token: str = ""
     fetch_timeout_s: float = 30.0
     rate_limit_per_min: int = 600
+    #: Waits between callback deliveries, s; empty for workers.callbacks.RETRY_INTERVALS.
+    callback_retry_intervals: tuple[int, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceSettings:
@@ -62,6 +66,9 @@ class ServiceSettings:
             twilio_auth_token=env.get("CALLSCOPE_TWILIO_AUTH_TOKEN", ""),
             fetch_timeout_s=float(env.get("CALLSCOPE_FETCH_TIMEOUT_S") or 30),
             rate_limit_per_min=int(env.get("CALLSCOPE_RATE_LIMIT_PER_MIN") or 600),
+            callback_retry_intervals=tuple(
+                int(x) for x in (env.get("CALLSCOPE_CALLBACK_RETRY_INTERVALS") or "").split(",") if x.strip()
+            ),
         )
 
     @property

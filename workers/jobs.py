@@ -28,7 +28,7 @@ from service.db import Call, database, utcnow
 from service.settings import ServiceSettings
 from service.storage import FileStorage
 
-__all__ = ["analyse_call", "mark_failed", "on_job_failure"]
+__all__ = ["analyse_call", "mark_failed", "notify", "on_job_failure"]
 
 #: Progress is written at most this often, s.
 PROGRESS_EVERY_S = 1.0
@@ -46,6 +46,22 @@ def _update(call_id: str, **fields) -> None:
 def mark_failed(call_id: str, code: str, message: str) -> None:
     """End a call ``failed`` with a reason (used by the job, its failure hook and the worker)."""
     _update(call_id, status="failed", error_code=code, error=message[:2000], finished_at=utcnow())
+    notify(call_id)
+
+
+def notify(call_id: str) -> None:
+    """Queue the delivery of the call's callback, if it has one (:mod:`workers.callbacks`)."""
+    service = ServiceSettings.from_env()
+    with database(service.database_url).session() as s:
+        call = s.get(Call, call_id)
+        if call is None or not call.callback_url:
+            return
+    url = os.environ.get("REDIS_URL") or service.redis_url
+    if url:
+        from service.queue import connect
+        from workers.callbacks import enqueue_callback
+
+        enqueue_callback(connect(url), call_id, service)
 
 
 def analyse_call(call_id: str) -> str:
@@ -103,10 +119,14 @@ def analyse_call(call_id: str) -> str:
         verdict_calm=verdicts.get("stayed_calm", {}).get("result"),
         verdict_acknowledged=verdicts.get("acknowledged_feelings", {}).get("result"),
     )
+    notify(call_id)
     return "done"
 
 
 def on_job_failure(job, connection, exc_type, exc_value, tb) -> None:
-    """RQ failure callback: the job raised and has no retries left, or its worker died."""
+    """RQ failure callback, run after every failed attempt (and for a job whose worker vanished)."""
     reason = "".join(traceback.format_exception_only(exc_type, exc_value)).strip() if exc_type else "job failed"
-    mark_failed(job.id, "analysis_failed", f"the analysis failed: {reason}. The call can be re-queued.")
+    if job.retries_left:
+        _update(job.id, status="queued", stage=None, error_code="analysis_failed", error=f"{reason}; retrying")
+    else:
+        mark_failed(job.id, "analysis_failed", f"the analysis failed: {reason}. The call can be re-queued.")

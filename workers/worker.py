@@ -107,8 +107,8 @@ def run_worker(redis_url: str, *, burst: bool = False, fork: bool = False, prelo
     if preload and not fork:
         preload_models(Settings.from_env())
     redis = connect(redis_url)
-    queue = Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
+    queues = [Queue(name, connection=redis, serializer=JSONSerializer) for name in (QUEUE_NAME, "callbacks")]
     cls = Worker if fork else SimpleWorker
     kwargs = {"work_horse_killed_handler": _horse_killed} if fork else {}
-    worker = cls([queue], connection=redis, serializer=JSONSerializer, **kwargs)
+    worker = cls(queues, connection=redis, serializer=JSONSerializer, **kwargs)
     return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
