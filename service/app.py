@@ -94,7 +94,9 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
             ),
         }
         code, message = codes.get(exc.code, ("http_error", exc.description or exc.name))
-        return _error(exc.code or 500, code, message)
+        response = _error(exc.code or 500, code, message)
+        response.headers.update({k: v for k, v in exc.get_headers() if k.lower() == "allow"})  # RFC 9110 on 405
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -141,6 +141,18 @@ SPEC: dict = {
 }
 
 
+def _with_auth_errors(spec: dict) -> dict:
+    for item in spec["paths"].values():
+        for method, op in item.items():
+            if method != "parameters" and op.get("security") != []:
+                op["responses"].setdefault("401", _ERROR)
+                op["responses"].setdefault("429", _ERROR)
+    return spec
+
+
+_with_auth_errors(SPEC)
+
+
 def docs_html() -> str:
     """A plain page listing every route of :data:`SPEC` (no script, works offline)."""
     rows = []
