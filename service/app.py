@@ -61,7 +61,8 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     settings = settings or ServiceSettings.from_env()
     app = Flask("callscope")
     app.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1024 * 1024) + 64 * 1024
-    app.config["MAX_FORM_MEMORY_SIZE"] = 64 * 1024
+    # Text fields are small, but werkzeug also applies this to its parser buffer: keep it well above a chunk.
+    app.config["MAX_FORM_MEMORY_SIZE"] = 1024 * 1024
     app.config["MAX_FORM_PARTS"] = 50
     db = database(settings.database_url)
     storage = FileStorage(settings.audio_dir)
