@@ -132,7 +132,9 @@ def run(audio: Path, uploads: int, workers: int) -> None:
         api_pids = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True).stdout.split()
         rss = [_rss_mb(int(p)) for p in api_pids if Path(f"/proc/{p}").exists()]
         print(
-            f"workers={workers}: API processes (gunicorn master + 2 workers) RSS {', '.join(f'{r:.0f}' for r in rss)} MB"
+            f"workers={workers}: API processes (gunicorn master + 2 workers) RSS "
+            + ", ".join(f"{r:.0f}" for r in rss)
+            + " MB"
         )
         print(f"workers={workers}: API ready {ready_s:.2f} s after `callscope serve` started (embedded Redis included)")
 
