@@ -159,6 +159,19 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         out["audio_url"] = url_for("get_audio", call_id=call.id, _external=True)
         return out
 
+    @app.before_request
+    def _known_query_parameters():
+        """Refuse query parameters the API does not define (typos such as ?agentid= must not pass silently)."""
+        if request.url_rule is None or not request.args:
+            return None
+        path = request.url_rule.rule.replace("<", "{").replace(">", "}")
+        operation = SPEC["paths"].get(path, {}).get(request.method.lower(), {})
+        allowed = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+        unknown = sorted(set(request.args) - allowed)
+        if unknown:
+            raise ApiError(400, "unknown_parameter", f"unknown query parameter(s): {', '.join(unknown)}")
+        return None
+
     @app.get("/healthz")
     def healthz():
         checks, ok = {}, True

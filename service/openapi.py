@@ -141,16 +141,20 @@ SPEC: dict = {
 }
 
 
-def _with_auth_errors(spec: dict) -> dict:
+def _with_common_errors(spec: dict) -> dict:
+    """Every operation may refuse unknown query parameters (400); authenticated ones add 401 and 429."""
     for item in spec["paths"].values():
         for method, op in item.items():
-            if method != "parameters" and op.get("security") != []:
+            if method == "parameters":
+                continue
+            op["responses"].setdefault("400", _ERROR)
+            if op.get("security") != []:
                 op["responses"].setdefault("401", _ERROR)
                 op["responses"].setdefault("429", _ERROR)
     return spec
 
 
-_with_auth_errors(SPEC)
+_with_common_errors(SPEC)
 
 
 def docs_html() -> str:
