@@ -5,6 +5,7 @@
 #   make bench   set up and benchmark a 5-minute call, stereo and mono
 #   make models  fetch and verify the model weights (hash-checked)
 #   make serve   run the API on :8000 and a worker, with an embedded Redis
+#   make bench-service  load and throughput of the service (50 concurrent uploads, 1 and 2 workers)
 #   make lint    ruff check and format check
 #
 # Setup is idempotent: stamps in .venv record what is installed, so a second
@@ -20,7 +21,7 @@ export HF_HUB_OFFLINE ?= 1
 export PYANNOTE_METRICS_ENABLED ?= false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo test bench models lint format lock fixtures clean serve
+.PHONY: setup demo test bench bench-service models lint format lock fixtures clean serve
 
 setup: $(VENV)/.models-ok
 
@@ -46,6 +47,9 @@ demo: setup
 	$(BIN)/callscope analyze fixtures/calls/support_call_stereo.flac --format text
 	@echo "== the same kind of call as a telephone platform records it: mono, 8 kHz, mu-law =="
 	$(BIN)/callscope analyze fixtures/calls/callback_call_mono_8k_mulaw.wav --format text
+
+bench-service: setup
+	$(BIN)/python -m bench.load --uploads 50 --workers 1,2
 
 serve: setup
 	$(BIN)/callscope serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000} --workers $${WORKERS:-1}
