@@ -1,12 +1,15 @@
 # callscope: every command a user or CI runs. See README.md.
 #
 #   make demo    set up (venv, packages, model weights) and analyse a bundled call
-#   make test    set up and run the whole test suite
+#   make test    set up and run the whole test suite (the browser tests need chromium: see test-e2e)
+#   make test-e2e  install Debian's chromium if missing, then run the web pages' browser tests
 #   make bench   set up and benchmark a 5-minute call, stereo and mono
 #   make models  fetch and verify the model weights (hash-checked)
 #   make serve   run the API on :8000 and a worker, with an embedded Redis
 #   make bench-service  load and throughput of the service (50 concurrent uploads, 1 and 2 workers)
 #   make lint    ruff check and format check
+#   make vendor  re-vendor uPlot from npm, integrity-checked (service/static/vendor/uplot/VENDOR.md)
+#   make bench-pages  review page load time in Chromium for a 10-minute call
 #
 # Setup is idempotent: stamps in .venv record what is installed, so a second
 # run installs nothing unless a requirements file changed.
@@ -21,7 +24,7 @@ export HF_HUB_OFFLINE ?= 1
 export PYANNOTE_METRICS_ENABLED ?= false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo test bench bench-service models lint format lock fixtures clean serve
+.PHONY: setup demo test test-e2e bench bench-service bench-pages models lint format lock fixtures clean serve vendor
 
 setup: $(VENV)/.models-ok
 
@@ -56,6 +59,17 @@ serve: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+test-e2e: setup
+	bash scripts/install_chromium.sh
+	$(BIN)/python -m pytest tests/test_pages_e2e.py
+
+bench-pages: setup
+	bash scripts/install_chromium.sh
+	$(BIN)/python -m bench.pages --minutes 10
+
+vendor:
+	bash scripts/vendor_uplot.sh
 
 bench: setup
 	$(BIN)/python -m bench.run --minutes 5

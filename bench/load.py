@@ -19,6 +19,7 @@ Run: ``.venv/bin/python -m bench.load --uploads 50 --workers 1,2`` (part of
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -56,16 +57,21 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run(audio: Path, uploads: int, workers: int) -> None:
-    data = Path(tempfile.mkdtemp(prefix="callscope-load-"))
-    env = {**os.environ, "CALLSCOPE_DATA_DIR": str(data), "CALLSCOPE_RATE_LIMIT_PER_MIN": "100000"}
+@contextlib.contextmanager
+def served(workers: int, **extra_env: str):
+    """``callscope serve`` with ``workers`` workers on a fresh data directory and a free port.
+
+    Yields ``(base URL, headers with a new API key, API key, seconds until /healthz answered)``.
+    """
+    data = Path(tempfile.mkdtemp(prefix="callscope-bench-"))
+    env = {**os.environ, "CALLSCOPE_DATA_DIR": str(data), "CALLSCOPE_RATE_LIMIT_PER_MIN": "100000", **extra_env}
     # Share the cores between the workers instead of oversubscribing them.
     env["CALLSCOPE_CPU_THREADS"] = str(max(1, len(os.sched_getaffinity(0)) // workers))
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
     cli = [sys.executable, "-m", "service.cli"]
-    key = subprocess.run([*cli, "keys", "create", "--name", "load"], env=env, capture_output=True, text=True).stdout
-    headers = {"Authorization": f"Bearer {key.strip()}"}
+    key = subprocess.run([*cli, "keys", "create", "--name", "bench"], env=env, capture_output=True, text=True)
+    key = key.stdout.strip()
     port = _port()
     started = time.perf_counter()
     serve = subprocess.Popen(
@@ -82,7 +88,15 @@ def run(audio: Path, uploads: int, workers: int) -> None:
             except requests.RequestException:
                 pass
             time.sleep(0.05)
-        ready_s = time.perf_counter() - started
+        yield base, {"Authorization": f"Bearer {key}"}, key, time.perf_counter() - started
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=120)
+
+
+def run(audio: Path, uploads: int, workers: int) -> None:
+    with served(workers) as (base, headers, _key, ready_s):
+        port = base.rsplit(":", 1)[1]
         payload = audio.read_bytes()
 
         def upload(i: int) -> tuple[float, int, str]:
@@ -149,9 +163,6 @@ def run(audio: Path, uploads: int, workers: int) -> None:
             f"workers={workers}: all {uploads} finished in {total:.0f} s ({statuses.count('done')} done, "
             f"{statuses.count('failed')} failed): {uploads / total * 60:.1f} calls per minute"
         )
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        serve.wait(timeout=120)
 
 
 def main() -> None:

@@ -17,16 +17,16 @@ from __future__ import annotations
 import functools
 import mimetypes
 import time
-from datetime import datetime
 
-from flask import Flask, g, jsonify, request, send_file, url_for
+from flask import Flask, g, jsonify, request, send_file, session, url_for
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from service.db import VERDICTS, Call, database
+from service.db import Call, FilterError, calls_query, database
 from service.openapi import SPEC, docs_html
+from service.pages import pages, secret_key
 from service.queue import QUEUE_NAME, connect, enqueue_call
 from service.settings import ServiceSettings
 from service.sniff import audio_container
@@ -37,11 +37,6 @@ __all__ = ["ApiError", "create_app"]
 
 #: Largest page of ``GET /v1/calls``.
 MAX_PAGE = 200
-_VERDICT_COLUMNS = {
-    "listened_without_interrupting": Call.verdict_listened,
-    "stayed_calm": Call.verdict_calm,
-    "acknowledged_feelings": Call.verdict_acknowledged,
-}
 _MIME = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "mp3": "audio/mpeg", "mp4": "audio/mp4"}
 
 
@@ -59,11 +54,18 @@ def _error(status: int, code: str, message: str):
 
 def create_app(settings: ServiceSettings | None = None) -> Flask:
     settings = settings or ServiceSettings.from_env()
-    app = Flask("callscope")
+    app = Flask("callscope", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_mb * 1024 * 1024) + 64 * 1024
     # Text fields are small, but werkzeug also applies this to its parser buffer: keep it well above a chunk.
     app.config["MAX_FORM_MEMORY_SIZE"] = 1024 * 1024
     app.config["MAX_FORM_PARTS"] = 50
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_NAME="callscope_session",
+    )
     db = database(settings.database_url)
     storage = FileStorage(settings.audio_dir)
     app.extensions["callscope"] = {"settings": settings, "db": db, "storage": storage}
@@ -105,13 +107,22 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         return _error(500, "internal_error", "the server failed to handle this request; it has been logged")
 
     def authenticated(view):
+        """The API key from ``Authorization: Bearer``, or from the web pages' session cookie. A request that
+        relies on the cookie and changes something must also carry the session's ``X-CSRF-Token``."""
+
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             header = request.headers.get("Authorization", "")
             key = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-            if not key:
+            if key:
+                found = db.key_for(key)
+            elif session.get("key_hash"):
+                found = db.key_by_hash(session["key_hash"])
+                unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+                if found is not None and unsafe and request.headers.get("X-CSRF-Token") != session.get("csrf"):
+                    raise ApiError(403, "csrf_failed", "this request lacks the page's X-CSRF-Token; reload the page")
+            else:
                 raise ApiError(401, "unauthorized", "send your API key as 'Authorization: Bearer <key>'")
-            found = db.key_for(key)
             if found is None:
                 raise ApiError(
                     401, "unauthorized", "this API key is not valid; create one with `callscope keys create`"
@@ -165,7 +176,9 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         if request.url_rule is None or not request.args:
             return None
         path = request.url_rule.rule.replace("<", "{").replace(">", "}")
-        operation = SPEC["paths"].get(path, {}).get(request.method.lower(), {})
+        if path not in SPEC["paths"]:  # the web pages read their own parameters
+            return None
+        operation = SPEC["paths"][path].get(request.method.lower(), {})
         allowed = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
         unknown = sorted(set(request.args) - allowed)
         if unknown:
@@ -414,23 +427,16 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     @authenticated
     def list_calls():
         args = request.args
-        query = select(Call).order_by(Call.created_at.desc(), Call.id.desc())
-        if args.get("agent_id"):
-            query = query.where(Call.agent_id == args["agent_id"])
-        if args.get("status"):
-            query = query.where(Call.status == args["status"])
-        for name in ("from", "to"):
-            if args.get(name):
-                try:
-                    when = datetime.fromisoformat(args[name])
-                except ValueError:
-                    raise ApiError(400, "bad_date", f"{name} must be an ISO 8601 date or time") from None
-                query = query.where(Call.created_at >= when if name == "from" else Call.created_at <= when)
-        if args.get("verdict"):
-            name, _, result = args["verdict"].partition(":")
-            if name not in VERDICTS or result not in ("passed", "failed", "not_applicable"):
-                raise ApiError(400, "bad_verdict", "verdict must be <name>:<passed|failed|not_applicable>")
-            query = query.where(_VERDICT_COLUMNS[name] == result)
+        try:
+            query = calls_query(
+                agent_id=args.get("agent_id"),
+                status=args.get("status"),
+                date_from=args.get("from"),
+                date_to=args.get("to"),
+                verdict=args.get("verdict"),
+            )
+        except FilterError as exc:
+            raise ApiError(400, exc.code, exc.message) from None
         try:
             limit = min(MAX_PAGE, max(1, int(args.get("limit", 50))))
             offset = max(0, int(args.get("offset", 0)))
@@ -463,4 +469,5 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         return "", 204
 
     app.config["CALLSCOPE_QUEUE"] = QUEUE_NAME
+    app.register_blueprint(pages)
     return app

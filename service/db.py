@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -36,7 +36,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-__all__ = ["ApiKey", "Base", "Call", "Database", "hash_key", "new_call_id", "utcnow"]
+__all__ = ["ApiKey", "Base", "Call", "Database", "FilterError", "calls_query", "hash_key", "new_call_id", "utcnow"]
 
 STATUSES = ("queued", "processing", "done", "failed")
 #: The internal, unusable key that owns calls posted by webhooks.
@@ -192,9 +192,75 @@ class Database:
             return self.webhook_key_id()
 
     def key_for(self, key: str) -> ApiKey | None:
+        return self.key_by_hash(hash_key(key))
+
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        """The key with this sha256, unless it is revoked (the web pages keep only the hash)."""
         with self.session() as s:
-            found = s.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+            found = s.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
             return None if found is None or found.revoked else found
+
+
+class FilterError(ValueError):
+    """A call-list filter that cannot be read: ``code`` and ``message`` as the API reports them."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _when(name: str, value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise FilterError("bad_date", f"{name} must be an ISO 8601 date or time") from None
+
+
+def calls_query(
+    *,
+    agent_id: str | None = None,
+    status: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    verdict: str | None = None,
+):
+    """Calls, newest first, filtered as ``GET /v1/calls`` and the calls page filter them.
+
+    Args:
+        agent_id: Only this agent's calls.
+        status: Only calls with this status.
+        date_from: ISO 8601 date or time; calls created at or after it.
+        date_to: ISO 8601 date or time; calls created at or before it. A bare
+            date (``2026-11-24``) includes that whole day.
+        verdict: ``<verdict name>:<passed|failed|not_applicable>``.
+
+    Raises:
+        FilterError: A date or verdict that cannot be read.
+    """
+    query = select(Call).order_by(Call.created_at.desc(), Call.id.desc())
+    if agent_id:
+        query = query.where(Call.agent_id == agent_id)
+    if status:
+        query = query.where(Call.status == status)
+    if date_from:
+        query = query.where(Call.created_at >= _when("from", date_from))
+    if date_to:
+        end = _when("to", date_to)
+        if len(date_to) == 10:  # a bare date: up to the end of that day
+            query = query.where(Call.created_at < end + timedelta(days=1))
+        else:
+            query = query.where(Call.created_at <= end)
+    if verdict:
+        name, _, result = verdict.partition(":")
+        if name not in VERDICTS or result not in ("passed", "failed", "not_applicable"):
+            raise FilterError("bad_verdict", "verdict must be <name>:<passed|failed|not_applicable>")
+        column = {
+            "listened_without_interrupting": Call.verdict_listened,
+            "stayed_calm": Call.verdict_calm,
+            "acknowledged_feelings": Call.verdict_acknowledged,
+        }[name]
+        query = query.where(column == result)
+    return query
 
 
 @lru_cache(maxsize=4)

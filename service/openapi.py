@@ -16,7 +16,9 @@ SPEC: dict = {
         "title": "callscope",
         "version": "1",
         "description": "Upload recorded calls; get transcripts, turn-taking, tone and verdicts with evidence. "
-        "Every route but /healthz and the signed webhook needs 'Authorization: Bearer <key>'.",
+        "Every route but /healthz and the signed webhook needs 'Authorization: Bearer <key>'. "
+        "The web pages' session cookie (after logging in at /login) is accepted too; with it, POST and DELETE "
+        "also need the page's 'X-CSRF-Token' header, or get 403 csrf_failed.",
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -23,6 +23,9 @@ on one machine with nothing installed:
 * ``CALLSCOPE_RATE_LIMIT_PER_MIN`` (600): requests per API key per minute; more get 429.
 * ``CALLSCOPE_CALLBACK_RETRY_INTERVALS`` (``10,30,120,600,1200``): waits
   between deliveries of a call's callback, s.
+* ``CALLSCOPE_SECRET_KEY``: signs the web pages' session cookie; unset, a
+  random key is made once and kept in ``<data dir>/secret_key`` (mode 0600).
+* ``CALLSCOPE_SECURE_COOKIES`` (0): 1 sends the session cookie over HTTPS only.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ class ServiceSettings:
     rate_limit_per_min: int = 600
     #: Waits between callback deliveries, s; empty for workers.callbacks.RETRY_INTERVALS.
     callback_retry_intervals: tuple[int, ...] = ()
+    #: Signs the web pages' session cookie; empty: generated once into ``<data_dir>/secret_key``.
+    secret_key: str = ""
+    #: Send the session cookie only over HTTPS (set it behind a TLS proxy).
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceSettings:
@@ -69,6 +76,8 @@ class ServiceSettings:
             callback_retry_intervals=tuple(
                 int(x) for x in (env.get("CALLSCOPE_CALLBACK_RETRY_INTERVALS") or "").split(",") if x.strip()
             ),
+            secret_key=env.get("CALLSCOPE_SECRET_KEY", ""),
+            secure_cookies=(env.get("CALLSCOPE_SECURE_COOKIES") or "0").lower() in ("1", "true", "yes"),
         )
 
     @property

@@ -1,0 +1,213 @@
+"""What the call review page shows, computed from a stored report (no analysis code, no heavy imports).
+
+The page gets one compact JSON object (:func:`review_view`), embedded in its
+HTML so that it renders after a single request:
+
+* ``timeline``: the tone timeline of both parties (pitch, Hz; loudness, dB
+  relative to the party's median level; articulation rate, words per
+  minute) on one time axis, s. A report has one point per second
+  (``tone_timeline.resolution_s``); longer calls are averaged into at most
+  :data:`MAX_TIMELINE_POINTS` buckets, about one per pixel of a wide
+  chart, so a 1-hour call sends 1,200 points per series rather than 3,600.
+* ``markers``: arousal events, interruptions (who cut off whom),
+  backchannels, long silences and feeling moments, each ``{kind, start,
+  end, speaker, label}`` with times in s.
+* ``turns``: the transcript, with word times for the highlight and seeking.
+* ``verdicts`` and ``tiles`` (the key metrics).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+__all__ = ["MAX_TIMELINE_POINTS", "Marker", "Tile", "downsample", "review_view"]
+
+#: Most points per timeline series sent to the page: about one per pixel of a
+#: 1,200 px chart, more than the eye resolves and few enough for a 1-hour call.
+MAX_TIMELINE_POINTS = 1200
+SERIES = ("pitch_hz", "loudness_db", "rate_wpm")
+VERDICT_TITLES = {
+    "stayed_calm": "Stayed calm",
+    "listened_without_interrupting": "Listened without interrupting",
+    "acknowledged_feelings": "Acknowledged feelings",
+}
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One event on the timeline.
+
+    Attributes:
+        kind: ``arousal``, ``interruption``, ``backchannel``, ``silence`` or ``feeling``.
+        start: Start, s from the start of the call.
+        end: End, s.
+        speaker: ``agent``, ``customer`` or None (a silence).
+        label: One line that says what happened, for the tooltip and screen readers.
+    """
+
+    kind: str
+    start: float
+    end: float
+    speaker: str | None
+    label: str
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One key metric: a title, the value as shown, and a hint of its definition."""
+
+    title: str
+    value: str
+    hint: str
+
+
+def downsample(times: list[float], values: list[float | None], max_points: int) -> tuple[list, list]:
+    """Average ``values`` into at most ``max_points`` equal buckets of consecutive points.
+
+    None (no speech, or no pitch) is left out of each bucket's mean; a bucket
+    with no value stays None, so gaps in speech stay gaps. Each bucket's time
+    is the mean time of its points, s.
+    """
+    n = len(times)
+    if n <= max_points:
+        return list(times), list(values)
+    size = math.ceil(n / max_points)
+    out_t, out_v = [], []
+    for i in range(0, n, size):
+        chunk_t = times[i : i + size]
+        chunk_v = [v for v in values[i : i + size] if v is not None]
+        out_t.append(round(sum(chunk_t) / len(chunk_t), 3))
+        out_v.append(round(sum(chunk_v) / len(chunk_v), 1) if chunk_v else None)
+    return out_t, out_v
+
+
+def _timeline(report: dict, max_points: int) -> dict | None:
+    tone = report.get("tone_timeline")
+    if not tone or not tone.get("t"):
+        return None
+    times = tone["t"]
+    parties = {}
+    t_out = times
+    for party, series in tone["parties"].items():
+        speaking = series.get("speaking") or [True] * len(times)
+        parties[party] = {"baseline": series.get("baseline", {})}
+        for name in SERIES:
+            # Only while the party speaks: a pitch or level measured on the other party's bleed is not theirs.
+            values = [v if s else None for v, s in zip(series.get(name) or [None] * len(times), speaking, strict=False)]
+            t_out, parties[party][name] = downsample(times, values, max_points)
+    return {"t": t_out, "resolution_s": tone.get("resolution_s"), "parties": parties}
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60):02d}:{seconds % 60:04.1f}"
+
+
+def markers(report: dict) -> list[Marker]:
+    """Every event of the report worth a marker, in time order."""
+    out: list[Marker] = []
+    for e in report.get("arousal_events", []):
+        cues = ", ".join(e.get("cues", []))
+        out.append(Marker("arousal", e["start"], e["end"], e["speaker"], f"{e['speaker']} aroused ({cues})"))
+    for i in report.get("interruptions", []):
+        how = "stopped" if i.get("successful") else "kept talking"
+        label = f"{i['by']} interrupted {i['interrupted']} ({i['interrupted']} {how})"
+        out.append(Marker("interruption", i["start"], i["end"], i["by"], label))
+    for b in report.get("backchannels", []):
+        label = f"{b['speaker']} backchannel: {b['text']}"
+        out.append(Marker("backchannel", b["start"], b["end"], b["speaker"], label))
+    for s in report.get("silences", []):
+        out.append(Marker("silence", s["start"], s["end"], None, f"silence of {s['duration_s']:.1f} s"))
+    for f in report.get("feeling_moments", []):
+        said = "acknowledged" if f.get("acknowledged") else "not acknowledged"
+        out.append(Marker("feeling", f["start"], f["end"], "customer", f"customer {f['emotion']} ({said})"))
+    return sorted(out, key=lambda m: (m.start, m.kind))
+
+
+def tiles(report: dict) -> list[Tile]:
+    """The key metrics as tiles, in the order a QA lead reads them."""
+    m = report.get("metrics") or {}
+    if not m:
+        return []
+    duration = (report.get("call") or {}).get("duration_s") or 0.0
+    per10 = 600.0 / duration if duration else 0.0
+    agent_int = (m.get("interruptions") or {}).get("agent", {}).get("count", 0)
+    talk = m.get("talk_time_s") or {}
+    total_talk = sum(v for v in talk.values() if v) or 0.0
+    out = [
+        Tile(
+            "Agent talk share",
+            f"{100 * talk.get('agent', 0) / total_talk:.0f} %" if total_talk else "n/a",
+            "Agent talk time over both parties' talk time",
+        ),
+        Tile(
+            "Agent interruptions",
+            f"{agent_int} ({agent_int * per10:.1f} per 10 min)",
+            "Substantive cut-ins while the customer held the floor; backchannels excluded",
+        ),
+        Tile(
+            "Customer interruptions",
+            str((m.get("interruptions") or {}).get("customer", {}).get("count", 0)),
+            "Never counted against the agent",
+        ),
+    ]
+    patience = (m.get("patience_s") or {}).get("median")
+    out.append(
+        Tile(
+            "Agent patience",
+            "n/a" if patience is None else f"{patience:.1f} s",
+            "Median gap between the customer stopping and the agent starting",
+        )
+    )
+    longest = m.get("longest_silence")
+    out.append(
+        Tile("Longest silence", "none" if not longest else f"{longest['duration_s']:.1f} s", "Neither party speaking")
+    )
+    for party in ("agent", "customer"):
+        arousal = m.get(f"{party}_arousal")
+        if arousal is not None:
+            out.append(
+                Tile(
+                    f"{party.capitalize()} aroused",
+                    f"{arousal['aroused_s']:.0f} s ({100 * arousal['share_of_speech']:.0f} % of speech)",
+                    "Time above the party's own baseline on loudness, pitch or pace",
+                )
+            )
+    rate = [t["rate_wpm"] for t in report.get("turns", []) if t["speaker"] == "agent" and t.get("rate_wpm")]
+    if rate:
+        rate.sort()
+        out.append(Tile("Agent pace", f"{rate[len(rate) // 2]:.0f} wpm", "Median articulation rate of agent turns"))
+    out.append(Tile("Turn switches", f"{m.get('switches_per_minute', 0):.1f} per min", "Changes of the floor"))
+    return out
+
+
+def review_view(call: dict, report: dict | None, max_points: int = MAX_TIMELINE_POINTS) -> dict:
+    """Everything the review page draws, for a call summary (``Call.summary()``) and its report."""
+    view = {"call": call, "ready": report is not None}
+    if report is None:
+        return view
+    view.update(
+        {
+            "duration_s": (report.get("call") or {}).get("duration_s"),
+            "mode": (report.get("call") or {}).get("mode"),
+            "timeline": _timeline(report, max_points),
+            "markers": [asdict(m) for m in markers(report)],
+            "turns": [
+                {
+                    "speaker": t["speaker"],
+                    "start": t["start"],
+                    "end": t["end"],
+                    "words": [[w["start"], w["end"], w["text"]] for w in t.get("words", [])]
+                    or [[t["start"], t["end"], t["text"]]],
+                }
+                for t in report.get("turns", [])
+            ],
+            "verdicts": [
+                {"name": name, "title": VERDICT_TITLES.get(name, name), **v}
+                for name, v in (report.get("verdicts") or {}).items()
+            ],
+            "tiles": [asdict(t) for t in tiles(report)],
+            "notes": report.get("notes", []),
+        }
+    )
+    return view

@@ -1,0 +1,250 @@
+"""The web pages end to end, in real headless Chromium (Debian's package) driven by Playwright.
+
+`callscope serve` runs as a user runs it (embedded Redis, SQLite, gunicorn,
+one worker with the real models); the browser logs in with a real key,
+uploads a fixture call through the upload page, waits for it to be analysed
+and reviews it. Screenshots go to ``test-artifacts/`` (not in git).
+
+Chromium is found with ``which chromium`` (``CALLSCOPE_CHROMIUM`` overrides);
+``.ci/run`` installs it (``scripts/install_chromium.sh``). Without it these
+tests are skipped, except under CI (``CI`` set), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from helpers import CALLS, ROOT
+
+pytestmark = pytest.mark.models
+
+ARTIFACTS = ROOT / "test-artifacts"
+CALL = CALLS / "interrupting_agent_stereo.flac"
+AGENT_ID = "mark.t"
+
+
+def _chromium() -> str:
+    path = os.environ.get("CALLSCOPE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        message = "Chromium is not installed: run scripts/install_chromium.sh (Debian's chromium package)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`callscope serve` on a free port with a fresh data directory; yields (base URL, API key)."""
+    chromium = _chromium()
+    data_dir, port = tmp_path_factory.mktemp("pages") / "data", _free_port()
+    env = {**os.environ, "CALLSCOPE_DATA_DIR": str(data_dir), "CALLSCOPE_JOB_RETRIES": "0", "PYTHONWARNINGS": "ignore"}
+    env.pop("REDIS_URL", None)
+    env.pop("DATABASE_URL", None)
+    cli = [sys.executable, "-m", "service.cli"]
+    key = subprocess.run(
+        [*cli, "keys", "create", "--name", "e2e"], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    serve = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            return requests.get(f"{base}/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    try:
+        _wait(up, 60, "the API")
+        yield base, key, chromium
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+        b = p.chromium.launch(executable_path=server[2], headless=True, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _login(page, base: str, key: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/calls")
+
+
+@pytest.fixture(scope="module")
+def reviewed(server, browser):
+    """Log in, upload the fixture call through the upload page, wait for it to be done; yields (page, call id)."""
+    base, key, _ = server
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    _login(page, base, key)
+    page.goto(f"{base}/upload")
+    page.select_option("#agent_channel", "left")
+    page.fill("#agent_id", AGENT_ID)
+    page.set_input_files("#files", str(CALL))
+    row = page.locator("tr.upload-row").first
+    row.locator(".status.done").wait_for(timeout=600_000)
+    page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
+    call_id = row.get_attribute("data-call-id")
+    row.get_by_role("link", name="Review").click()
+    page.wait_for_url(f"{base}/calls/{call_id}")
+    page.wait_for_function("window.callscope && window.callscope.renderedMs !== null")
+    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
+    yield page, call_id
+    context.close()
+
+
+def _current_time(page) -> float:
+    return page.evaluate("document.getElementById('player').currentTime")
+
+
+def test_review_page_draws_both_parties_and_the_markers(reviewed):
+    page, _ = reviewed
+    points = page.evaluate(
+        """() => Object.fromEntries(Object.entries(window.callscope.charts).map(([name, c]) =>
+            [name, c.parties.map((p, i) => [p, c.u.data[i + 1].filter(v => v !== null).length])]))"""
+    )
+    for series in ("pitch_hz", "loudness_db", "rate_wpm"):
+        counts = dict(points[series])
+        assert set(counts) == {"agent", "customer"}, points
+        assert counts["agent"] >= 5 and counts["customer"] >= 5, points
+    # uPlot drew its canvases.
+    assert page.locator("#chart-pitch canvas").count() >= 1
+    # Interruptions by both parties, backchannels, the silence and feeling moments, as in the fixture's labels.
+    assert page.locator(".marker.interruption.by-agent").count() == 2
+    assert page.locator(".marker.interruption.by-customer").count() == 1
+    assert page.locator(".marker.backchannel").count() >= 2
+    assert page.locator(".marker.silence").count() >= 1
+    assert page.locator(".verdict").count() == 3
+    assert "failed" in page.locator("#verdict-listened_without_interrupting").get_attribute("class")
+    assert page.locator(".tile").count() >= 5
+
+
+def test_clicking_a_word_seeks_the_audio(reviewed):
+    page, _ = reviewed
+    word = page.locator("#transcript .turn.customer .w").nth(5)
+    start = float(word.get_attribute("data-t"))
+    assert start > 3
+    word.click()
+    page.evaluate("document.getElementById('player').pause()")
+    assert abs(_current_time(page) - start) < 0.6
+    assert "now" in word.get_attribute("class")
+
+
+def test_verdict_evidence_seeks_the_audio(reviewed):
+    page, _ = reviewed
+    link = page.locator("#verdict-listened_without_interrupting .evidence-link").first
+    start = float(link.get_attribute("data-t"))
+    page.evaluate("document.getElementById('player').currentTime = 0")
+    link.click()
+    page.evaluate("document.getElementById('player').pause()")
+    assert abs(_current_time(page) - start) < 0.6
+    link.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "review-evidence.png"))
+
+
+def test_keyboard_controls_move_the_playhead(reviewed):
+    page, _ = reviewed
+    page.evaluate("document.getElementById('player').pause(); document.getElementById('player').currentTime = 20")
+    page.locator("h1").click()  # focus on the page, not in a form field
+    page.keyboard.press("j")
+    assert abs(_current_time(page) - 15) < 0.3
+    page.keyboard.press("ArrowRight")
+    assert abs(_current_time(page) - 20) < 0.3
+
+
+def test_calls_list_filters_and_csv(server, reviewed):
+    page, call_id = reviewed
+    base = server[0]
+    page.goto(f"{base}/calls?verdict=listened_without_interrupting:failed")
+    assert page.locator(f"a[href='/calls/{call_id}']").count() == 1
+    assert page.locator("table.calls .badge.failed").count() >= 1
+    page.goto(f"{base}/calls?verdict=listened_without_interrupting:passed")
+    assert page.locator(f"a[href='/calls/{call_id}']").count() == 0
+    page.goto(f"{base}/calls?agent_id={AGENT_ID}")
+    page.screenshot(path=str(ARTIFACTS / "calls.png"), full_page=True)
+    csv = page.request.get(f"{base}/calls.csv?agent_id={AGENT_ID}")
+    assert csv.status == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text().strip().splitlines()
+    assert len(lines) == 2 and call_id in lines[1] and ",failed," in lines[1]
+
+
+def test_agent_page_shows_pass_rates_and_trends(server, reviewed):
+    page, _ = reviewed
+    page.goto(f"{server[0]}/agents/{AGENT_ID}")
+    page.wait_for_function("window.callscopeAgent !== undefined")
+    tiles = page.locator(".tile").all_inner_texts()
+    assert any("listened without interrupting" in t.lower() and "0 %" in t for t in tiles), tiles
+    assert page.evaluate("window.callscopeAgent.share.data[1].length") == 1
+    page.screenshot(path=str(ARTIFACTS / "agent.png"), full_page=True)
+
+
+def test_pages_need_a_valid_key(server, browser):
+    base = server[0]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base}/calls")
+    assert page.url.startswith(f"{base}/login")
+    page.get_by_label("API key").fill("cs_not-a-key")
+    page.get_by_role("button", name="Log in").click()
+    assert "not valid" in page.locator(".error").inner_text()
+    # The API refuses the session-less browser too.
+    assert page.request.get(f"{base}/v1/calls").status == 401
+    context.close()
+
+
+def test_bad_uploads_and_failed_calls_are_shown_plainly(server, browser, tmp_path):
+    base, key, _ = server
+    context = browser.new_context()
+    page = context.new_page()
+    _login(page, base, key)
+    page.goto(f"{base}/upload")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a recording\n")
+    truncated = tmp_path / "cut.wav"
+    truncated.write_bytes(CALLS.joinpath("support_call_8k_mulaw.wav").read_bytes()[:60])
+    page.set_input_files("#files", [str(text), str(truncated)])
+    rows = page.locator("tr.upload-row")
+    rows.nth(0).locator(".status.failed").wait_for(timeout=30_000)
+    assert "415" in rows.nth(0).inner_text()
+    rows.nth(1).locator(".status.failed").wait_for(timeout=300_000)
+    call_id = rows.nth(1).get_attribute("data-call-id")
+    page.goto(f"{base}/calls/{call_id}")
+    assert "The analysis failed" in page.locator(".card.error").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "failed.png"), full_page=True)
+    context.close()
