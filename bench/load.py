@@ -7,7 +7,8 @@ For each worker count, starts ``callscope serve`` on a fresh data directory
    (each with its own ``external_id``) and reports the accept latency (p50,
    p99) and that every upload got 202 with a distinct id;
 2. polls call status from 20 threads for 10 s and reports requests per
-   second and latency;
+   second and latency; then the same with ``wrk`` when it is installed
+   (``apt-get install wrk``), a C client that leaves more CPU to the server;
 3. waits until every call is ``done`` (or ``failed``) and reports the time to
    finish them all and the throughput in calls per minute;
 4. reports the resident memory of the API processes (gunicorn).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -55,6 +57,19 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _wrk(url: str, headers: dict, workers: int) -> None:
+    """Status polls with wrk (Debian's package), a client that does not itself compete with the GIL."""
+    args = ["wrk", "-t2", "-c20", "-d10s", "--latency", *[f"-H{k}: {v}" for k, v in headers.items()], url]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    rate = next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec"))
+    pct = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip().startswith(("50%", "99%"))}
+    errors = next((line.strip() for line in out.splitlines() if "Non-2xx" in line), "all 2xx")
+    print(
+        f"workers={workers}: status polls with wrk (2 threads, 20 connections, 10 s): {float(rate):.0f} requests/s, "
+        f"p50 {pct.get('50%')}, p99 {pct.get('99%')}, {errors} (workers busy)"
+    )
 
 
 @contextlib.contextmanager
@@ -142,6 +157,9 @@ def run(audio: Path, uploads: int, workers: int) -> None:
             f"workers={workers}: status polls from 20 threads: {len(polls) / 10:.0f} requests/s, "
             f"p50 {statistics.median(polls) * 1000:.1f} ms, p99 {_pct(polls, 99) * 1000:.1f} ms (workers busy)"
         )
+
+        if shutil.which("wrk"):
+            _wrk(f"{base}/v1/calls/{one}", headers, workers)
 
         api_pids = subprocess.run(["pgrep", "-f", f"127.0.0.1:{port}"], capture_output=True, text=True).stdout.split()
         rss = [_rss_mb(int(p)) for p in api_pids if Path(f"/proc/{p}").exists()]
