@@ -211,6 +211,14 @@ class Settings:
             its similarity to the nearest feeling exemplars beats neutral
             talk by this much (cosine, top-3 mean).
         empathy_lexicon_bonus: ... less this when it holds a feeling word.
+        empathy_min_asr_confidence: A feeling found on meaning alone (no
+            feeling word, no aroused voice) counts only when Whisper heard
+            its clause with at least this confidence: the geometric mean of
+            the clause's word probabilities. Misheard speech ("I'm on it
+            back.") reads as a feeling too easily. Source: the 8 kHz
+            fixtures, where the misheard clauses that read as feelings
+            scored 0.45 to 0.67, and the feeling clause found on meaning
+            alone that Whisper heard right scored 0.81. 0 turns the check off.
         empathy_arousal_bonus: ... less this when the customer's voice is
             aroused there (tone measured).
         empathy_ack_margin: An agent sentence acknowledges a feeling when its
@@ -275,6 +283,7 @@ class Settings:
     calm_reply_window_s: float = 15.0
     empathy_feeling_margin: float = -0.015
     empathy_lexicon_bonus: float = 0.05
+    empathy_min_asr_confidence: float = 0.7
     empathy_arousal_bonus: float = 0.03
     empathy_ack_margin: float = 0.04
     empathy_reply_turns: int = 2
@@ -305,6 +314,10 @@ class Settings:
             )
         if not 1 <= self.arousal_min_cues <= 3:
             raise ConfigError("arousal_min_cues: please enter 1, 2 or 3 (CALLSCOPE_AROUSAL_MIN_CUES)")
+        if not 0 <= self.empathy_min_asr_confidence <= 1:
+            raise ConfigError(
+                "empathy_min_asr_confidence: please enter a value in [0, 1] (CALLSCOPE_EMPATHY_MIN_ASR_CONFIDENCE)"
+            )
         if not 0 < self.diarization_step <= 1:
             raise ConfigError("diarization_step: please enter a fraction in (0, 1] (CALLSCOPE_DIARIZATION_STEP)")
         if self.compute_type not in ("int8", "int8_float32", "float32", "int8_float16", "float16", "default", "auto"):

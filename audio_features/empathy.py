@@ -18,7 +18,10 @@ being aroused at that moment (:mod:`audio_features.arousal`), by
 semantic one, and never stand alone. A sentence is scored by its best
 clause (split at commas, semicolons, "and", "but"), and clauses of fewer than
 ``MIN_FEELING_WORDS`` words are left out unless the sentence is one short
-clause with a feeling word ("I'm shattered."). The sentences of one customer turn that
+clause with a feeling word ("I'm shattered."). A feeling found on meaning
+alone must also have been heard clearly: its clause's words must have a
+geometric-mean Whisper probability of ``empathy_min_asr_confidence``, since
+misheard speech ("I'm on it back.") reads as a feeling too easily. The sentences of one customer turn that
 express a feeling form one moment ``{start, end, text, emotion, confidence}``;
 ``emotion`` is the nearest feeling set of its strongest sentence, and
 ``confidence`` maps the margin it cleared to 0.5..1.
@@ -92,13 +95,33 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"')]*$")
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence of one turn, with its time span (s)."""
+    """A sentence of one turn, with its time span (s).
+
+    Attributes:
+        probabilities: Whisper's probability of each word of ``text`` (split at
+            spaces), 0..1; 1 for transcripts given as text.
+    """
 
     speaker: str
     start: float
     end: float
     text: str
     turn: int
+    probabilities: tuple[float, ...] = ()
+
+    def heard(self, clause: str) -> float:
+        """How surely Whisper heard ``clause`` (a part of ``text``): the geometric mean of its words'
+        probabilities, 0..1 (the exponential of the mean log probability, as Whisper scores a hypothesis)."""
+        tokens = self.text.split()
+        probs = list(self.probabilities)
+        if len(probs) == len(tokens):
+            at = self.text.find(clause)
+            if at >= 0:
+                first = len(self.text[:at].split())
+                probs = probs[first : first + len(clause.split())] or probs
+        if not probs:
+            return 1.0
+        return float(np.exp(np.mean(np.log(np.clip(probs, 1e-6, 1.0)))))
 
 
 @dataclass(frozen=True)
@@ -165,7 +188,8 @@ def sentences(turns: list[Turn], speaker: str) -> list[Sentence]:
 
 def _sentence(speaker: str, words: list, turn: int) -> Sentence:
     text = " ".join(w.text.strip() for w in words)
-    return Sentence(speaker, words[0].start, words[-1].end, text, turn)
+    probabilities = tuple(float(w.probability) for w in words)
+    return Sentence(speaker, words[0].start, words[-1].end, text, turn, probabilities)
 
 
 class EmpathyModel:
@@ -269,12 +293,12 @@ def find_feelings(
             texts.append(clause)
             owner.append(i)
     emotions, margins = model.feeling_scores(texts)
-    best: dict[int, tuple[str, float]] = {}
-    for i, emotion, margin in zip(owner, emotions, margins, strict=True):
+    best: dict[int, tuple[str, float, str]] = {}
+    for i, emotion, margin, clause in zip(owner, emotions, margins, texts, strict=True):
         if i not in best or margin > best[i][1]:
-            best[i] = (emotion, float(margin))
+            best[i] = (emotion, float(margin), clause)
     found: dict[int, list[tuple[Sentence, str, float, tuple[str, ...]]]] = {}
-    for i, (emotion, margin) in best.items():
+    for i, (emotion, margin, clause) in best.items():
         s = said[i]
         cues = ["semantic"]
         needed = settings.empathy_feeling_margin
@@ -284,6 +308,8 @@ def find_feelings(
         if _overlaps(s, list(arousal)):
             cues.append("arousal")
             needed -= settings.empathy_arousal_bonus
+        if cues == ["semantic"] and s.heard(clause) < settings.empathy_min_asr_confidence:
+            continue  # meaning alone, read from words Whisper was unsure of: likely misheard
         if margin >= needed:
             found.setdefault(s.turn, []).append((s, emotion, margin - needed, tuple(cues)))
     moments = []

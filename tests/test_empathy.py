@@ -174,6 +174,37 @@ def test_late_acknowledgement_counts_less_and_an_ignored_feeling_fails(model):
     assert [e.speaker for e in verdict.evidence] == ["customer", "agent", "customer", "agent"]
 
 
+def _heard_as(turns, probability: float):
+    """The same turns, as if Whisper had given every word ``probability``."""
+    return [replace(t, words=[replace(w, probability=probability) for w in t.words]) for t in turns]
+
+
+def test_a_feeling_read_from_misheard_words_needs_more_than_meaning(model):
+    """Meaning alone, from words Whisper was unsure of, is not a feeling; a feeling word still is."""
+    plain = turns_from_records(
+        [{"speaker": "customer", "start": 0.0, "end": 5.0, "text": "Nobody ever calls me back about this."}]
+    )
+    worded = turns_from_records(
+        [{"speaker": "customer", "start": 0.0, "end": 5.0, "text": "I am so worried about this bill."}]
+    )
+    assert find_feelings(_heard_as(plain, 0.95), model, SETTINGS)
+    assert not find_feelings(_heard_as(plain, 0.5), model, SETTINGS)
+    assert find_feelings(_heard_as(worded, 0.5), model, SETTINGS)
+    off = replace(SETTINGS, empathy_min_asr_confidence=0.0)
+    assert find_feelings(_heard_as(plain, 0.5), model, off)
+
+
+def test_heard_is_the_geometric_mean_of_the_clause_words():
+    turns = _heard_as(
+        turns_from_records([{"speaker": "customer", "start": 0.0, "end": 3.0, "text": "Yes, it is bad"}]), 1.0
+    )
+    words = turns[0].words
+    words[2] = replace(words[2], probability=0.25)  # "is"
+    said = sentences([replace(turns[0], words=words)], "customer")[0]
+    assert said.heard("it is bad") == pytest.approx(0.25 ** (1 / 3))
+    assert said.heard("Yes,") == pytest.approx(1.0)
+
+
 def test_sentences_carry_their_words_times():
     turns = turns_from_records(
         [{"speaker": "customer", "start": 10.0, "end": 14.0, "text": "It broke again! I am so fed up. Really"}]
