@@ -28,7 +28,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from sqlalchemy import func, select
 
 from service.db import VERDICTS, Call, FilterError, calls_query, hash_key
-from service.review import VERDICT_TITLES, review_view
+from service.review import VERDICT_TITLES, key_figures, review_view
 from service.settings import ServiceSettings
 
 __all__ = ["pages", "secret_key"]
@@ -229,22 +229,11 @@ def agents():
 
 
 def _agent_point(call: Call) -> dict:
-    """One call of an agent's trend: its date and the metrics a coach follows."""
-    report = call.report or {}
-    m = report.get("metrics") or {}
-    duration = (report.get("call") or {}).get("duration_s") or call.duration_s or 0.0
-    talk = m.get("talk_time_s") or {}
-    total = sum(v for v in talk.values() if v)
-    agent_int = ((m.get("interruptions") or {}).get("agent") or {}).get("count")
+    """One call of an agent's trend: its date (s since the epoch) and its key figures."""
     return {
         "id": call.id,
         "t": call.created_at.timestamp() if call.created_at else None,
-        "interruptions_per_10min": None if agent_int is None or not duration else round(agent_int * 600 / duration, 2),
-        "agent_talk_share_pct": None if not total else round(100 * talk.get("agent", 0) / total, 1),
-        "agent_aroused_pct": None
-        if "agent_arousal" not in m
-        else round(100 * (m["agent_arousal"].get("share_of_speech") or 0), 1),
-        "patience_s": (m.get("patience_s") or {}).get("median"),
+        **key_figures(call.report or {}),
     }
 
 

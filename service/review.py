@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-__all__ = ["MAX_TIMELINE_POINTS", "Marker", "Tile", "downsample", "review_view"]
+__all__ = ["MAX_TIMELINE_POINTS", "Marker", "Tile", "downsample", "key_figures", "review_view"]
 
 #: Most points per timeline series sent to the page: about one per pixel of a
 #: 1,200 px chart, more than the eye resolves and few enough for a 1-hour call.
@@ -124,25 +124,47 @@ def markers(report: dict) -> list[Marker]:
     return sorted(out, key=lambda m: (m.start, m.kind))
 
 
+def key_figures(report: dict) -> dict:
+    """The figures a coach follows across calls, from one report (None where the report lacks them).
+
+    ``agent_talk_share_pct``: agent talk time over both parties' talk time, %;
+    ``agent_interruptions_per_10min``: the agent's cut-ins per 10 minutes of call;
+    ``agent_aroused_pct``: the agent's aroused share of their own speech, %;
+    ``patience_s``: median gap between the customer stopping and the agent starting, s.
+    """
+    m = report.get("metrics") or {}
+    duration = (report.get("call") or {}).get("duration_s") or 0.0
+    talk = m.get("talk_time_s") or {}
+    total = sum(v for v in talk.values() if v)
+    cut_ins = ((m.get("interruptions") or {}).get("agent") or {}).get("count")
+    arousal = m.get("agent_arousal")
+    return {
+        "agent_talk_share_pct": None if not total else round(100 * (talk.get("agent") or 0) / total, 1),
+        "agent_interruptions_per_10min": None
+        if cut_ins is None or not duration
+        else round(cut_ins * 600 / duration, 2),
+        "agent_aroused_pct": None if arousal is None else round(100 * (arousal.get("share_of_speech") or 0), 1),
+        "patience_s": (m.get("patience_s") or {}).get("median"),
+    }
+
+
 def tiles(report: dict) -> list[Tile]:
     """The key metrics as tiles, in the order a QA lead reads them."""
     m = report.get("metrics") or {}
     if not m:
         return []
-    duration = (report.get("call") or {}).get("duration_s") or 0.0
-    per10 = 600.0 / duration if duration else 0.0
+    k = key_figures(report)
     agent_int = (m.get("interruptions") or {}).get("agent", {}).get("count", 0)
-    talk = m.get("talk_time_s") or {}
-    total_talk = sum(v for v in talk.values() if v) or 0.0
+    per10 = k["agent_interruptions_per_10min"]
     out = [
         Tile(
             "Agent talk share",
-            f"{100 * talk.get('agent', 0) / total_talk:.0f} %" if total_talk else "n/a",
+            "n/a" if k["agent_talk_share_pct"] is None else f"{k['agent_talk_share_pct']:.0f} %",
             "Agent talk time over both parties' talk time",
         ),
         Tile(
             "Agent interruptions",
-            f"{agent_int} ({agent_int * per10:.1f} per 10 min)",
+            f"{agent_int}" + ("" if per10 is None else f" ({per10:.1f} per 10 min)"),
             "Substantive cut-ins while the customer held the floor; backchannels excluded",
         ),
         Tile(
@@ -150,15 +172,12 @@ def tiles(report: dict) -> list[Tile]:
             str((m.get("interruptions") or {}).get("customer", {}).get("count", 0)),
             "Never counted against the agent",
         ),
-    ]
-    patience = (m.get("patience_s") or {}).get("median")
-    out.append(
         Tile(
             "Agent patience",
-            "n/a" if patience is None else f"{patience:.1f} s",
+            "n/a" if k["patience_s"] is None else f"{k['patience_s']:.1f} s",
             "Median gap between the customer stopping and the agent starting",
-        )
-    )
+        ),
+    ]
     longest = m.get("longest_silence")
     out.append(
         Tile("Longest silence", "none" if not longest else f"{longest['duration_s']:.1f} s", "Neither party speaking")

