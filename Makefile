@@ -8,7 +8,7 @@
 #   make serve   run the API on :8000 and a worker, with an embedded Redis
 #   make bench-service  load and throughput of the service (50 concurrent uploads, 1 and 2 workers)
 #   make lint    ruff check and format check
-#   make vendor  re-vendor uPlot from npm, integrity-checked (service/static/vendor/uplot/VENDOR.md)
+#   make vendor  re-vendor uPlot and axe-core from npm, integrity-checked (VENDOR.md beside each)
 #   make bench-pages  review page load time in Chromium for a 10-minute call
 #
 # Setup is idempotent: stamps in .venv record what is installed, so a second
@@ -69,7 +69,7 @@ bench-pages: setup
 	$(BIN)/python -m bench.pages --minutes 10
 
 vendor:
-	bash scripts/vendor_uplot.sh
+	bash scripts/vendor_js.sh
 
 bench: setup
 	$(BIN)/python -m bench.run --minutes 5

@@ -24,6 +24,10 @@ from helpers import CALLS, ROOT, free_port, http_ok, wait_for
 pytestmark = pytest.mark.models
 
 ARTIFACTS = ROOT / "test-artifacts"
+#: axe-core, vendored for the tests only (tests/vendor/axe-core/VENDOR.md).
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+#: The WCAG 2.1 A and AA rules of axe-core.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CALL = CALLS / "interrupting_agent_stereo.flac"
 AGENT_ID = "mark.t"
 
@@ -259,3 +263,30 @@ def test_bad_uploads_and_failed_calls_are_shown_plainly(server, browser, tmp_pat
     assert "The analysis failed" in page.locator(".card.error").inner_text()
     page.screenshot(path=str(ARTIFACTS / "failed.png"), full_page=True)
     context.close()
+
+
+def _axe_violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: "tag", values: tags}})).violations.map(v => ({
+            rule: v.id, impact: v.impact, help: v.help, where: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))""",
+        AXE_TAGS,
+    )
+
+
+def test_every_page_passes_the_automated_wcag_checks(server, browser, reviewed):
+    """axe-core's WCAG 2.1 A/AA rules (labels, names, contrast, structure) on every page, logged in or not."""
+    base, call_id = server[0], reviewed[1]
+    anonymous = browser.new_context()
+    login = anonymous.new_page()
+    login.goto(f"{base}/login")
+    found = {"/login": _axe_violations(login)}
+    anonymous.close()
+    page = reviewed[0].context.new_page()
+    for path in ("/calls", "/upload", f"/calls/{call_id}", "/agents", f"/agents/{AGENT_ID}"):
+        page.goto(f"{base}{path}")
+        if path.startswith("/calls/"):
+            page.wait_for_function("window.callscope && window.callscope.renderedMs !== null")
+        found[path] = _axe_violations(page)
+    page.close()
+    assert not any(found.values()), {path: v for path, v in found.items() if v}

@@ -69,7 +69,7 @@
     head.className = "seek turn-head";
     head.dataset.t = turn.start;
     head.textContent = turn.speaker + " " + clock(turn.start);
-    head.setAttribute("aria-label", "Play " + turn.speaker + " turn at " + clock(turn.start));
+    head.title = "Play from here";
     li.appendChild(head);
     const p = document.createElement("p");
     for (const [start, end, text] of turn.words) {
