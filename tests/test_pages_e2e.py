@@ -219,6 +219,28 @@ def test_calls_list_filters_and_csv(server, reviewed):
     assert len(lines) == 2 and call_id in lines[1] and ",failed," in lines[1]
 
 
+def test_the_calls_list_follows_a_call_until_it_is_done(server, reviewed):
+    page = reviewed[0].context.new_page()
+    base = server[0]
+    page.goto(f"{base}/calls")
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    path = CALLS / "support_call_8k_mulaw.wav"
+    posted = page.request.post(
+        f"{base}/v1/calls",
+        headers={"X-CSRF-Token": token},
+        multipart={"audio": {"name": path.name, "mimeType": "audio/wav", "buffer": path.read_bytes()}},
+    )
+    assert posted.status == 202, posted.text()
+    call_id = posted.json()["id"]
+    page.goto(f"{base}/calls")
+    row = page.locator(f"tr[data-call-id='{call_id}']")
+    assert row.get_attribute("data-status") in ("queued", "processing")
+    # No reload by the test: the page's own script follows the call and reloads when it is finished.
+    page.locator(f"tr[data-call-id='{call_id}'][data-status='done']").wait_for(timeout=300_000)
+    assert page.locator(f"tr[data-call-id='{call_id}'] .badge:not(.none)").count() == 3
+    page.close()
+
+
 def test_agent_page_shows_pass_rates_and_trends(server, reviewed):
     page, _ = reviewed
     page.goto(f"{server[0]}/agents/{AGENT_ID}")
