@@ -21,8 +21,10 @@ clause (split at commas, semicolons, "and", "but"), and clauses of fewer than
 clause with a feeling word ("I'm shattered."). A feeling found on meaning
 alone must also have been heard clearly: its clause's words must have a
 geometric-mean Whisper probability of ``empathy_min_asr_confidence``, since
-misheard speech ("I'm on it back.") reads as a feeling too easily. The sentences of one customer turn that
-express a feeling form one moment ``{start, end, text, emotion, confidence}``;
+misheard speech ("I'm on it back.") reads as a feeling too easily. This gate
+is applied to each clause before the best one is chosen, so a misheard clause
+never hides a clearly heard one beside it. The sentences of one customer turn
+that express a feeling form one moment ``{start, end, text, emotion, confidence}``;
 ``emotion`` is the nearest feeling set of its strongest sentence, and
 ``confidence`` maps the margin it cleared to 0.5..1.
 
@@ -293,29 +295,35 @@ def find_feelings(
             texts.append(clause)
             owner.append(i)
     emotions, margins = model.feeling_scores(texts)
+    cues = [
+        ("semantic",)
+        + (("lexicon",) if _FEELING_RE.search(s.text) else ())
+        + (("arousal",) if _overlaps(s, list(arousal)) else ())
+        for s in said
+    ]
     best: dict[int, tuple[str, float, str]] = {}
     for i, emotion, margin, clause in zip(owner, emotions, margins, texts, strict=True):
+        # Meaning alone, read from words Whisper was unsure of, is likely misheard. The gate applies
+        # clause by clause, before the best is chosen, so that a misheard clause does not hide a
+        # clearly heard one beside it.
+        if cues[i] == ("semantic",) and said[i].heard(clause) < settings.empathy_min_asr_confidence:
+            continue
         if i not in best or margin > best[i][1]:
             best[i] = (emotion, float(margin), clause)
     found: dict[int, list[tuple[Sentence, str, float, tuple[str, ...]]]] = {}
-    for i, (emotion, margin, clause) in best.items():
+    for i, (emotion, margin, _clause) in best.items():
         s = said[i]
-        cues = ["semantic"]
         needed = settings.empathy_feeling_margin
-        if _FEELING_RE.search(s.text):
-            cues.append("lexicon")
+        if "lexicon" in cues[i]:
             needed -= settings.empathy_lexicon_bonus
-        if _overlaps(s, list(arousal)):
-            cues.append("arousal")
+        if "arousal" in cues[i]:
             needed -= settings.empathy_arousal_bonus
-        if cues == ["semantic"] and s.heard(clause) < settings.empathy_min_asr_confidence:
-            continue  # meaning alone, read from words Whisper was unsure of: likely misheard
         if margin >= needed:
-            found.setdefault(s.turn, []).append((s, emotion, margin - needed, tuple(cues)))
+            found.setdefault(s.turn, []).append((s, emotion, margin - needed, cues[i]))
     moments = []
     for turn, items in sorted(found.items()):
         strongest = max(items, key=lambda x: x[2])
-        cues = tuple(dict.fromkeys(c for item in items for c in item[3]))
+        support = tuple(dict.fromkeys(c for item in items for c in item[3]))
         moments.append(
             FeelingMoment(
                 start=items[0][0].start,
@@ -323,7 +331,7 @@ def find_feelings(
                 text=" ".join(item[0].text for item in items),
                 emotion=strongest[1],
                 confidence=round(min(1.0, 0.5 + 5 * strongest[2]), 3),
-                cues=cues,
+                cues=support,
                 turn=turn,
             )
         )

@@ -106,14 +106,26 @@ def test_text_format_lists_arousal_events(cli_env):
     assert "agent arousal: 1 event(s)" in out
 
 
-#: The empathy stage judges words, so it is held to the 16 kHz versions; at 8 kHz the espeak voices come out
-#: of Whisper with 10-25 % of their words wrong, and the judgement inherits that (see the README).
-EMPATHY_VERSIONS = ["_stereo.flac", "_mono.flac"]
+#: The empathy stage judges words, and at 8 kHz the espeak voices come out of Whisper with 10-25 % of their
+#: words wrong (see the README). These 8 kHz verdicts are known to be wrong for that reason; the other nine
+#: 8 kHz versions are held to their labels like the 16 kHz ones.
+KNOWN_8K_EMPATHY_MISSES = {
+    ("upset_customer", "_8k_mulaw.wav"): 'Whisper hears "how upsetting this is" as "how I\'m wrapping this in"',
+    ("upset_customer", "_mono_8k_mulaw.wav"): 'Whisper hears "how upsetting this is" as "how I\'m wrapping this in"',
+    ("agitated_agent", "_mono_8k_mulaw.wav"): "diarization gives most of the customer's words to the agent",
+}
+
+
+def _empathy_cases():
+    for name in NAMES:
+        for suffix in VERSIONS:
+            reason = KNOWN_8K_EMPATHY_MISSES.get((name, suffix))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(name, suffix, marks=marks, id=f"{name}{suffix}")
 
 
 @pytest.mark.models
-@pytest.mark.parametrize("suffix", EMPATHY_VERSIONS)
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(("name", "suffix"), list(_empathy_cases()))
 def test_verdict_acknowledged_feelings(analyze, name, suffix):
     report = analyze(CALLS / f"{name}{suffix}")
     verdict = report["verdicts"]["acknowledged_feelings"]

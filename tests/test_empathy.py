@@ -194,6 +194,23 @@ def test_a_feeling_read_from_misheard_words_needs_more_than_meaning(model):
     assert find_feelings(_heard_as(plain, 0.5), model, off)
 
 
+def test_a_misheard_clause_does_not_hide_a_clearly_heard_feeling_beside_it(model):
+    """The ASR gate applies per clause, before a sentence's best clause is chosen."""
+    text = "I have spent hours on hold this week, and nobody ever calls me back about this."
+    turns = _heard_as(turns_from_records([{"speaker": "customer", "start": 0.0, "end": 6.0, "text": text}]), 0.95)
+    words = turns[0].words
+    first_clause = len("I have spent hours on hold this week,".split())
+    # The first clause, the stronger feeling on meaning alone, was misheard; the second was heard clearly.
+    misheard = [replace(w, probability=0.3) if i < first_clause else w for i, w in enumerate(words)]
+    said = sentences([replace(turns[0], words=misheard)], "customer")[0]
+    assert said.heard("I have spent hours on hold this week") < SETTINGS.empathy_min_asr_confidence
+    assert said.heard("nobody ever calls me back about this.") > SETTINGS.empathy_min_asr_confidence
+    moments = find_feelings([replace(turns[0], words=misheard)], model, SETTINGS)
+    assert [m.emotion for m in moments] == ["frustration"]
+    # Both clauses misheard: nothing is left.
+    assert not find_feelings(_heard_as(turns, 0.3), model, SETTINGS)
+
+
 def test_heard_is_the_geometric_mean_of_the_clause_words():
     turns = _heard_as(
         turns_from_records([{"speaker": "customer", "start": 0.0, "end": 3.0, "text": "Yes, it is bad"}]), 1.0
