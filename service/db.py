@@ -31,6 +31,7 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    types,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +42,13 @@ __all__ = ["ApiKey", "Base", "Call", "Database", "FilterError", "calls_query", "
 STATUSES = ("queued", "processing", "done", "failed")
 #: The internal, unusable key that owns calls posted by webhooks.
 WEBHOOK_KEY_NAME = "(webhooks)"
-VERDICTS = ("listened_without_interrupting", "stayed_calm", "acknowledged_feelings")
+#: The report's verdicts, and the column of ``calls`` that keeps each one's result for filtering.
+VERDICT_COLUMNS = {
+    "listened_without_interrupting": "verdict_listened",
+    "stayed_calm": "verdict_calm",
+    "acknowledged_feelings": "verdict_acknowledged",
+}
+VERDICTS = tuple(VERDICT_COLUMNS)
 
 
 def utcnow() -> datetime:
@@ -57,6 +64,29 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+class UTCDateTime(types.TypeDecorator):
+    """A point in time, stored in UTC and always read back timezone-aware (UTC).
+
+    PostgreSQL keeps the offset (``timestamptz``); SQLite has no such type and
+    would hand back naive datetimes, which ``isoformat()`` shows without an
+    offset and ``timestamp()`` reads as local time. Naive values given to it
+    are taken as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else _as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else _as_utc(value)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {dict: JSON}  # noqa: RUF012
 
@@ -68,7 +98,7 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(200))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     prefix: Mapped[str] = mapped_column(String(12))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -101,9 +131,9 @@ class Call(Base):
     callback_status: Mapped[str | None] = mapped_column(String(16))
     callback_attempts: Mapped[int] = mapped_column(Integer, default=0)
     callback_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     report: Mapped[dict | None] = mapped_column(JSON)
     verdict_listened: Mapped[str | None] = mapped_column(String(16))
     verdict_calm: Mapped[str | None] = mapped_column(String(16))
@@ -136,11 +166,7 @@ class Call(Base):
                 "attempts": self.callback_attempts or 0,
                 "error": self.callback_error,
             },
-            "verdicts": {
-                "listened_without_interrupting": self.verdict_listened,
-                "stayed_calm": self.verdict_calm,
-                "acknowledged_feelings": self.verdict_acknowledged,
-            },
+            "verdicts": {name: getattr(self, column) for name, column in VERDICT_COLUMNS.items()},
         }
 
 
@@ -210,8 +236,9 @@ class FilterError(ValueError):
 
 
 def _when(name: str, value: str) -> datetime:
+    """An ISO 8601 date or time from a filter; without an offset it is UTC."""
     try:
-        return datetime.fromisoformat(value)
+        return _as_utc(datetime.fromisoformat(value))
     except ValueError:
         raise FilterError("bad_date", f"{name} must be an ISO 8601 date or time") from None
 
@@ -254,12 +281,7 @@ def calls_query(
         name, _, result = verdict.partition(":")
         if name not in VERDICTS or result not in ("passed", "failed", "not_applicable"):
             raise FilterError("bad_verdict", "verdict must be <name>:<passed|failed|not_applicable>")
-        column = {
-            "listened_without_interrupting": Call.verdict_listened,
-            "stayed_calm": Call.verdict_calm,
-            "acknowledged_feelings": Call.verdict_acknowledged,
-        }[name]
-        query = query.where(column == result)
+        query = query.where(getattr(Call, VERDICT_COLUMNS[name]) == result)
     return query
 
 

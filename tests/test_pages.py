@@ -6,6 +6,8 @@ are in test_pages_e2e.py.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 
 from service.app import create_app
@@ -99,3 +101,29 @@ def test_review_page_of_a_queued_call_degrades(app, key):
     page = client.get(f"/calls/{call.id}").get_data(as_text=True)
     assert "Still being analysed" in page and 'id="player"' in page
     assert client.get("/calls/nosuchcall").status_code == 404
+
+
+def test_times_are_utc_with_their_offset_and_filters_read_them_so(app, key):
+    """SQLite keeps no offset; the API still shows one, and filters take a time without one as UTC."""
+    db = app.extensions["callscope"]["db"]
+    key_id = db.key_for(key).id
+    with db.session.begin() as s:
+        s.add(Call(key_id=key_id, filename="late.wav", created_at=datetime(2026, 1, 5, 23, 30, tzinfo=UTC)))
+        # 00:30 at UTC+2 is 22:30 UTC the day before.
+        east = timezone(timedelta(hours=2))
+        s.add(Call(key_id=key_id, filename="east.wav", created_at=datetime(2026, 1, 6, 0, 30, tzinfo=east)))
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def names(query: str) -> list[str]:
+        r = client.get(f"/v1/calls?{query}", headers=headers)
+        assert r.status_code == 200, r.json
+        return sorted(c["filename"] for c in r.json["items"])
+
+    listed = client.get("/v1/calls", headers=headers).json["items"]
+    assert sorted(c["created_at"] for c in listed) == ["2026-01-05T22:30:00+00:00", "2026-01-05T23:30:00+00:00"]
+    assert names("from=2026-01-05T23:00:00") == ["late.wav"]
+    assert names("from=2026-01-06T00:00:00%2B01:00") == ["late.wav"]
+    assert names("to=2026-01-05T23:00:00") == ["east.wav"]
+    assert names("to=2026-01-05") == ["east.wav", "late.wav"]
+    assert names("from=2026-01-06") == []
