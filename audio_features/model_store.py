@@ -194,6 +194,11 @@ def _join_whisper_base(settings: Settings) -> Path:
     return target
 
 
+def hub_offline() -> bool:
+    """Whether the Hugging Face hub is off: ``HF_HUB_OFFLINE`` unset (callscope's default) or not 0/false."""
+    return os.environ.get("HF_HUB_OFFLINE", "1") not in ("0", "false", "False")
+
+
 def whisper_model_path(settings: Settings) -> str:
     """Resolve ``settings.whisper_model`` to what ``WhisperModel`` should load.
 
@@ -220,7 +225,7 @@ def whisper_model_path(settings: Settings) -> str:
         if missing:
             raise ModelError(f"{local} is not a CTranslate2 Whisper model directory: {', '.join(missing)} missing.")
         return str(local)
-    if os.environ.get("HF_HUB_OFFLINE", "1") not in ("0", "false", "False"):
+    if hub_offline():
         raise ModelError(
             f"CALLSCOPE_WHISPER_MODEL={name!r} is neither bundled ({', '.join(BUNDLED_WHISPER_MODELS)}) nor a local "
             "directory, and the Hugging Face hub is off (HF_HUB_OFFLINE=1). Use a bundled name or a directory, "
@@ -265,7 +270,7 @@ def sentence_model_path(settings: Settings) -> str:
     local = Path(name).expanduser()
     if local.is_dir():
         return str(local)
-    if os.environ.get("HF_HUB_OFFLINE", "1") not in ("0", "false", "False"):
+    if hub_offline():
         raise ModelError(
             f"CALLSCOPE_SENTENCE_MODEL={name!r} is not a local directory and the Hugging Face hub is off "
             "(HF_HUB_OFFLINE=1). Leave it empty for the bundled all-MiniLM-L6-v2, give a directory, or export "

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from redis import Redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.serializers import JSONSerializer
 
 from service.settings import ServiceSettings
@@ -68,5 +68,5 @@ def enqueue_call(redis: Redis, call_id: str, settings: ServiceSettings, duration
         retry=retry,
         result_ttl=86400,
         failure_ttl=7 * 86400,
-        on_failure="workers.jobs.on_job_failure",
+        on_failure=Callback("workers.jobs.on_job_failure"),
     )

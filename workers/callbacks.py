@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.serializers import JSONSerializer
 
 from service.db import Call, database
@@ -36,7 +36,7 @@ def enqueue_callback(redis, call_id: str, settings: ServiceSettings) -> None:
         call_id,
         retry=Retry(max=len(intervals), interval=intervals),
         job_timeout=60,
-        on_failure="workers.callbacks.on_callback_failure",
+        on_failure=Callback("workers.callbacks.on_callback_failure"),
         failure_ttl=7 * 86400,
     )
 

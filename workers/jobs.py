@@ -24,17 +24,18 @@ from rq import get_current_job
 
 from audio_features.config import Settings, apply_offline_environment
 from audio_features.errors import CallscopeError
-from service.db import Call, database, utcnow
+from service.db import VERDICT_COLUMNS, Call, database, utcnow
 from service.settings import ServiceSettings
 from service.storage import FileStorage
 
-__all__ = ["analyse_call", "mark_failed", "notify", "on_job_failure"]
+__all__ = ["analyse_call", "mark_failed", "notify", "on_job_failure", "update_call"]
 
 #: Progress is written at most this often, s.
 PROGRESS_EVERY_S = 1.0
 
 
-def _update(call_id: str, **fields) -> None:
+def update_call(call_id: str, **fields) -> None:
+    """Set columns of the call's row (a call deleted meanwhile is left alone)."""
     db = database(ServiceSettings.from_env().database_url)
     with db.session.begin() as s:
         call = s.get(Call, call_id)
@@ -45,7 +46,7 @@ def _update(call_id: str, **fields) -> None:
 
 def mark_failed(call_id: str, code: str, message: str) -> None:
     """End a call ``failed`` with a reason (used by the job, its failure hook and the worker)."""
-    _update(call_id, status="failed", error_code=code, error=message[:2000], finished_at=utcnow())
+    update_call(call_id, status="failed", error_code=code, error=message[:2000], finished_at=utcnow())
     notify(call_id)
 
 
@@ -95,7 +96,7 @@ def analyse_call(call_id: str) -> str:
         if job is not None:
             job.meta.update({"stage": stage, "progress": round(fraction, 3)})
             job.save_meta()
-        _update(call_id, stage=stage, progress=fraction)
+        update_call(call_id, stage=stage, progress=fraction)
 
     settings = Settings.from_env(agent_channel=agent_channel or None, language=language or None)
     path = FileStorage(service.audio_dir).path(audio_key)
@@ -107,7 +108,7 @@ def analyse_call(call_id: str) -> str:
     report = build_report(analysis)
     report["call"]["source"]["file"] = filename
     verdicts = report.get("verdicts", {})
-    _update(
+    update_call(
         call_id,
         status="done",
         stage=None,
@@ -115,9 +116,7 @@ def analyse_call(call_id: str) -> str:
         report=report,
         duration_s=report["call"]["duration_s"],
         finished_at=utcnow(),
-        verdict_listened=verdicts.get("listened_without_interrupting", {}).get("result"),
-        verdict_calm=verdicts.get("stayed_calm", {}).get("result"),
-        verdict_acknowledged=verdicts.get("acknowledged_feelings", {}).get("result"),
+        **{column: verdicts.get(name, {}).get("result") for name, column in VERDICT_COLUMNS.items()},
     )
     notify(call_id)
     return "done"
@@ -127,6 +126,6 @@ def on_job_failure(job, connection, exc_type, exc_value, tb) -> None:
     """RQ failure callback, run after every failed attempt (and for a job whose worker vanished)."""
     reason = "".join(traceback.format_exception_only(exc_type, exc_value)).strip() if exc_type else "job failed"
     if job.retries_left:
-        _update(job.id, status="queued", stage=None, error_code="analysis_failed", error=f"{reason}; retrying")
+        update_call(job.id, status="queued", stage=None, error_code="analysis_failed", error=f"{reason}; retrying")
     else:
         mark_failed(job.id, "analysis_failed", f"the analysis failed: {reason}. The call can be re-queued.")

@@ -40,7 +40,7 @@ from audio_features.config import Settings, apply_offline_environment
 from service.db import Call, database
 from service.queue import QUEUE_NAME, connect
 from service.settings import ServiceSettings
-from workers.jobs import _update, mark_failed
+from workers.jobs import mark_failed, update_call
 
 __all__ = ["preload_models", "reap_dead_worker", "reap_predecessors", "run_worker"]
 
@@ -60,7 +60,7 @@ def preload_models(settings: Settings) -> None:
 
 def _died(call_id: str, why: str, retry: bool) -> None:
     if retry:
-        _update(call_id, status="queued", stage=None, error_code="worker_died", error=f"{why}; retrying")
+        update_call(call_id, status="queued", stage=None, error_code="worker_died", error=f"{why}; retrying")
     else:
         mark_failed(call_id, "worker_died", f"{why}. Re-queue it with `callscope requeue`.")
 
