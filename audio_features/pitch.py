@@ -109,7 +109,8 @@ def _yin_block(frames: np.ndarray, window: int, tau_min: int, tau_max: int) -> t
     mid = cmndf[rows, tau]
     right = cmndf[rows, np.minimum(tau + 1, tau_max)]
     denom = left - 2 * mid + right
-    shift = np.where(np.abs(denom) > 1e-12, 0.5 * (left - right) / denom, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # flat troughs: no shift, as np.where picks below
+        shift = np.where(np.abs(denom) > 1e-12, 0.5 * (left - right) / denom, 0.0)
     return tau + np.clip(shift, -1, 1), mid
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from service.db import Call, FilterError, calls_query, database
+from service.db import Call, FilterError, calls_query_from_args, database
 from service.openapi import SPEC, docs_html
 from service.pages import pages, secret_key
 from service.queue import QUEUE_NAME, connect, enqueue_call
@@ -428,13 +428,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     def list_calls():
         args = request.args
         try:
-            query = calls_query(
-                agent_id=args.get("agent_id"),
-                status=args.get("status"),
-                date_from=args.get("from"),
-                date_to=args.get("to"),
-                verdict=args.get("verdict"),
-            )
+            query = calls_query_from_args(args)
         except FilterError as exc:
             raise ApiError(400, exc.code, exc.message) from None
         try:

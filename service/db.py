@@ -37,7 +37,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-__all__ = ["ApiKey", "Base", "Call", "Database", "FilterError", "calls_query", "hash_key", "new_call_id", "utcnow"]
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Call",
+    "Database",
+    "FilterError",
+    "calls_query",
+    "calls_query_from_args",
+    "hash_key",
+    "new_call_id",
+    "utcnow",
+]
 
 STATUSES = ("queued", "processing", "done", "failed")
 #: The internal, unusable key that owns calls posted by webhooks.
@@ -241,6 +252,22 @@ def _when(name: str, value: str) -> datetime:
         return _as_utc(datetime.fromisoformat(value))
     except ValueError:
         raise FilterError("bad_date", f"{name} must be an ISO 8601 date or time") from None
+
+
+#: The query parameters that filter the calls list (API, calls page, CSV export).
+FILTER_PARAMS = ("agent_id", "status", "from", "to", "verdict")
+
+
+def calls_query_from_args(args):
+    """:func:`calls_query` from request arguments named as in :data:`FILTER_PARAMS`; empty ones are unset."""
+    value = {name: (args.get(name) or "").strip() or None for name in FILTER_PARAMS}
+    return calls_query(
+        agent_id=value["agent_id"],
+        status=value["status"],
+        date_from=value["from"],
+        date_to=value["to"],
+        verdict=value["verdict"],
+    )
 
 
 def calls_query(

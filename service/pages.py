@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 
-from service.db import VERDICTS, Call, FilterError, calls_query, hash_key
+from service.db import FILTER_PARAMS, VERDICTS, Call, FilterError, calls_query_from_args, hash_key
 from service.review import VERDICT_TITLES, key_figures, review_view
 from service.settings import ServiceSettings
 
@@ -39,7 +39,6 @@ pages = Blueprint("pages", __name__, template_folder="templates", static_folder=
 PAGE_SIZE = 50
 #: Most recent calls read for an agent's trends and pass rates.
 AGENT_CALLS = 200
-FILTERS = ("agent_id", "status", "from", "to", "verdict")
 
 
 def secret_key(settings: ServiceSettings) -> str:
@@ -111,17 +110,11 @@ def logout():
 
 
 def _filters() -> dict:
-    return {name: request.args.get(name, "").strip() for name in FILTERS}
+    return {name: request.args.get(name, "").strip() for name in FILTER_PARAMS}
 
 
 def _query(filters: dict):
-    return calls_query(
-        agent_id=filters["agent_id"] or None,
-        status=filters["status"] or None,
-        date_from=filters["from"] or None,
-        date_to=filters["to"] or None,
-        verdict=filters["verdict"] or None,
-    )
+    return calls_query_from_args(filters)
 
 
 @pages.get("/calls")
