@@ -295,10 +295,11 @@ def find_feelings(
             texts.append(clause)
             owner.append(i)
     emotions, margins = model.feeling_scores(texts)
+    events = list(arousal)
     cues = [
         ("semantic",)
         + (("lexicon",) if _FEELING_RE.search(s.text) else ())
-        + (("arousal",) if _overlaps(s, list(arousal)) else ())
+        + (("arousal",) if _overlaps(s, events) else ())
         for s in said
     ]
     best: dict[int, tuple[str, float, str]] = {}

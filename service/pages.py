@@ -113,10 +113,6 @@ def _filters() -> dict:
     return {name: request.args.get(name, "").strip() for name in FILTER_PARAMS}
 
 
-def _query(filters: dict):
-    return calls_query_from_args(filters)
-
-
 @pages.get("/calls")
 @login_required
 def calls():
@@ -128,7 +124,7 @@ def calls():
     db = _ctx()["db"]
     error, rows = None, []
     try:
-        query = _query(filters)
+        query = calls_query_from_args(filters)
     except FilterError as exc:
         error, query = exc.message, None
     with db.session() as s:
@@ -154,7 +150,7 @@ def calls():
 def calls_csv():
     """Every call that matches the filters, as CSV (one row per call; times in UTC ISO 8601, durations in s)."""
     try:
-        query = _query(_filters())
+        query = calls_query_from_args(_filters())
     except FilterError as exc:
         return Response(exc.message + "\n", status=400, mimetype="text/plain")
     out = io.StringIO()

@@ -1,4 +1,4 @@
-"""Shared helpers for the tests: text normalisation for WER, fixture labels, ports and polling."""
+"""Shared helpers for the tests: text normalisation for WER, fixture labels, fixture cases, ports and polling."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import re
 import socket
 import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = ROOT / "fixtures" / "calls"
@@ -73,3 +75,14 @@ def http_ok(url: str) -> bool:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
         return False
+
+
+def fixture_cases(names, suffixes, known_misses: dict[tuple[str, str], str]) -> list:
+    """``(name, suffix)`` parameters for every fixture version; known misses are strict xfails with their reason."""
+    cases = []
+    for name in names:
+        for suffix in suffixes:
+            reason = known_misses.get((name, suffix))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            cases.append(pytest.param(name, suffix, marks=marks, id=f"{name}{suffix}"))
+    return cases

@@ -13,7 +13,7 @@ import sys
 
 import jsonschema
 import pytest
-from helpers import CALLS, ROOT, labels
+from helpers import CALLS, ROOT, fixture_cases, labels
 
 from workers.report import load_schema
 
@@ -116,16 +116,8 @@ KNOWN_8K_EMPATHY_MISSES = {
 }
 
 
-def _empathy_cases():
-    for name in NAMES:
-        for suffix in VERSIONS:
-            reason = KNOWN_8K_EMPATHY_MISSES.get((name, suffix))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            yield pytest.param(name, suffix, marks=marks, id=f"{name}{suffix}")
-
-
 @pytest.mark.models
-@pytest.mark.parametrize(("name", "suffix"), list(_empathy_cases()))
+@pytest.mark.parametrize(("name", "suffix"), fixture_cases(NAMES, VERSIONS, KNOWN_8K_EMPATHY_MISSES))
 def test_verdict_acknowledged_feelings(analyze, name, suffix):
     report = analyze(CALLS / f"{name}{suffix}")
     verdict = report["verdicts"]["acknowledged_feelings"]

@@ -9,7 +9,7 @@ call gets the expected verdict.
 from __future__ import annotations
 
 import pytest
-from helpers import CALLS, labels
+from helpers import CALLS, fixture_cases, labels
 
 CALLS_WITH_VERDICTS = [
     "support_call",
@@ -64,16 +64,8 @@ KNOWN_MONO_MISSES = {
 }
 
 
-def _mono_cases():
-    for name in CALLS_WITH_VERDICTS:
-        for suffix in MONO:
-            reason = KNOWN_MONO_MISSES.get((name, suffix))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            yield pytest.param(name, suffix, marks=marks, id=f"{name}{suffix}")
-
-
 @pytest.mark.models
-@pytest.mark.parametrize(("name", "suffix"), list(_mono_cases()))
+@pytest.mark.parametrize(("name", "suffix"), fixture_cases(CALLS_WITH_VERDICTS, MONO, KNOWN_MONO_MISSES))
 def test_mono_at_most_one_error_per_call(analyze, name, suffix):
     """Errors: the differences from the labels in interruptions by each party and backchannels, summed."""
     report = analyze(CALLS / f"{name}{suffix}")
