@@ -161,6 +161,11 @@ class Acknowledgement:
         credit: 0 when not acknowledged; 1 when prompt, down to ``LATE_CREDIT``.
         margin: Similarity to acknowledging minus non-acknowledging exemplars
             of the best reply sentence.
+        unclear: When not acknowledged, the first reply sentence that Whisper
+            heard below ``empathy_min_asr_confidence`` (geometric-mean word
+            probability): an acknowledgement may have been misheard there, so
+            a person should listen before relying on the verdict. None when
+            acknowledged, or when every reply sentence was heard clearly.
     """
 
     moment: FeelingMoment
@@ -169,6 +174,7 @@ class Acknowledgement:
     delay_s: float | None
     credit: float
     margin: float | None
+    unclear: Sentence | None = None
 
 
 def sentences(turns: list[Turn], speaker: str) -> list[Sentence]:
@@ -366,5 +372,7 @@ def find_acknowledgements(
         else:
             best = max(candidates, key=lambda s: margins[s], default=None)
             first = candidates[0] if candidates else None
-            out.append(Acknowledgement(m, False, first, None, 0.0, None if best is None else float(margins[best])))
+            unclear = next((s for s in candidates if s.heard(s.text) < settings.empathy_min_asr_confidence), None)
+            margin = None if best is None else float(margins[best])
+            out.append(Acknowledgement(m, False, first, None, 0.0, margin, unclear))
     return out

@@ -47,7 +47,10 @@ def _exchanges(name: str) -> list[dict]:
 
 
 def _judge(model, records: list[dict], settings: Settings = SETTINGS):
-    turns = turns_from_records(records)
+    return _judge_turns(model, turns_from_records(records), settings)
+
+
+def _judge_turns(model, turns, settings: Settings = SETTINGS):
     moments = find_feelings(turns, model, settings)
     acks = find_acknowledgements(moments, turns, model, settings)
     return acknowledged_feelings(acks, settings), acks
@@ -209,6 +212,33 @@ def test_a_misheard_clause_does_not_hide_a_clearly_heard_feeling_beside_it(model
     assert [m.emotion for m in moments] == ["frustration"]
     # Both clauses misheard: nothing is left.
     assert not find_feelings(_heard_as(turns, 0.3), model, SETTINGS)
+
+
+def test_a_reply_heard_unclearly_is_flagged_for_a_person_to_check(model):
+    """A feeling judged unacknowledged, beside agent words Whisper was unsure of, says to listen to them."""
+    records = [
+        {
+            "speaker": "customer",
+            "start": 0.0,
+            "end": 5.0,
+            "text": "I am sick of being ignored, this is the third time.",
+        },
+        {"speaker": "agent", "start": 5.5, "end": 7.5, "text": "I understand how I'm wrapping this in."},
+        {"speaker": "agent", "start": 7.6, "end": 10.0, "text": "I will book the first slot tomorrow."},
+    ]
+    turns = _heard_as(turns_from_records(records), 0.95)
+    words = turns[1].words
+    turns[1] = replace(turns[1], words=[replace(w, probability=0.1) if w.text == "wrapping" else w for w in words])
+    verdict, acks = _judge_turns(model, turns)
+    assert verdict.result == Result.FAILED
+    assert acks[0].unclear is not None and acks[0].unclear.text.startswith("I understand how")
+    flagged = [r for r in verdict.reasons if "heard unclearly" in r]
+    assert len(flagged) == 1 and "00:05.5" in flagged[0]
+    assert any(e.text.startswith("I understand how") for e in verdict.evidence)
+    # Heard clearly, the same failure carries no such flag.
+    verdict, acks = _judge_turns(model, _heard_as(turns, 0.95))
+    assert verdict.result == Result.FAILED and acks[0].unclear is None
+    assert not any("heard unclearly" in r for r in verdict.reasons)
 
 
 def test_heard_is_the_geometric_mean_of_the_clause_words():

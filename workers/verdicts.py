@@ -37,6 +37,10 @@ arousal scores 1, reaching the limit scores 0.5 and fails.
 * Score: the mean credit over the feeling moments (0 for one not
   acknowledged, 1 for one acknowledged promptly, down to 0.7 when late).
 * ``passed`` when the score reaches ``empathy_pass_score``, else ``failed``.
+* A feeling judged not acknowledged, where one of the agent's reply sentences
+  was heard unclearly (geometric-mean word probability below
+  ``empathy_min_asr_confidence``), says so in its reason and quotes that
+  sentence: the acknowledgement may be in the words Whisper misheard.
 """
 
 from __future__ import annotations
@@ -244,10 +248,18 @@ def acknowledged_feelings(acks: list[Acknowledgement], settings: Settings) -> Ve
         elif a.reply is None:
             reasons.append(f"{clock(m.start)} {m.emotion}: the agent did not reply.")
         else:
-            reasons.append(
-                f"{clock(m.start)} {m.emotion}: not acknowledged; the agent went on at {clock(a.reply.start)}."
-            )
+            reason = f"{clock(m.start)} {m.emotion}: not acknowledged; the agent went on at {clock(a.reply.start)}."
+            if a.unclear is not None:
+                heard = a.unclear.heard(a.unclear.text)
+                reason += (
+                    f" The agent's words at {clock(a.unclear.start)} were heard unclearly (mean word probability"
+                    f" {heard:.2f}, under {settings.empathy_min_asr_confidence:.2f}):"
+                    " listen to them before relying on this."
+                )
+            reasons.append(reason)
         if a.reply is not None:
             evidence.append(Evidence(a.reply.start, a.reply.end, "agent", a.reply.text))
+        if a.unclear is not None and a.unclear is not a.reply:
+            evidence.append(Evidence(a.unclear.start, a.unclear.end, "agent", a.unclear.text))
     result = Result.PASSED if score >= settings.empathy_pass_score else Result.FAILED
     return Verdict(result, round(score, 3), reasons, evidence, thresholds)
