@@ -255,7 +255,15 @@ def _when(name: str, value: str) -> datetime:
 
 
 #: The query parameters that filter the calls list (API, calls page, CSV export).
-FILTER_PARAMS = ("agent_id", "status", "from", "to", "verdict")
+#: The calls list's filters, as request arguments, and what each takes (the API, the calls page, CSV and
+#: the OpenAPI description all read this).
+FILTER_PARAMS = {
+    "agent_id": "Only this agent's calls.",
+    "status": "queued, processing, done or failed.",
+    "from": "Created at or after this ISO 8601 date or time; without an offset it is UTC.",
+    "to": "Created at or before this ISO 8601 time; a bare date includes that whole day (UTC).",
+    "verdict": "<name>:<passed|failed|not_applicable>, e.g. stayed_calm:failed.",
+}
 
 
 def calls_query_from_args(args):

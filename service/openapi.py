@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import html
 
+from service.db import FILTER_PARAMS
+
 __all__ = ["SPEC", "docs_html"]
 
 _ERROR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _CALL = {"description": "The call", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Call"}}}}
 #: The list's query parameters and what each takes.
-_LIST_FILTERS = {
-    "agent_id": "Only this agent's calls.",
-    "status": "queued, processing, done or failed.",
-    "from": "Created at or after this ISO 8601 date or time; without an offset it is UTC.",
-    "to": "Created at or before this ISO 8601 time; a bare date includes that whole day (UTC).",
-    "verdict": "<name>:<passed|failed|not_applicable>, e.g. stayed_calm:failed.",
+_LIST_PARAMS = {
+    **FILTER_PARAMS,
     "limit": "Page size, 1-200 (default 50).",
     "offset": "Calls to skip; the response's next_offset gives the next page.",
 }
@@ -99,7 +97,7 @@ SPEC: dict = {
                 "summary": "List calls, newest first",
                 "parameters": [
                     {"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d}
-                    for n, d in _LIST_FILTERS.items()
+                    for n, d in _LIST_PARAMS.items()
                 ],
                 "responses": {"200": {"description": "{items: [Call], next_offset}"}, "400": _ERROR, "401": _ERROR},
             },
