@@ -172,15 +172,18 @@ def _is_backchannel_text(words: list[Word], max_words: int) -> bool:
 def _snap(turn: Turn, speech: Timeline, not_before: float) -> tuple[float, float]:
     """Move a turn's edges to the party's speech onset and offset.
 
-    The start moves to the onset of the speech region that holds the first
-    word (Whisper's word times drift, and in an overlap it often times the
-    louder voice), but never before the party's previous utterance ended; the
-    end moves to the nearest offset within ``SNAP_S``.
+    The start moves to the onset of the first speech region that the first
+    word reaches into, but never before the party's previous utterance ended.
+    Whisper's word times drift both ways: in an overlap it often times the
+    louder voice, so the word starts late (the start moves earlier); after a
+    pause it often stretches the first word back over the silence, so the
+    word starts early (the start moves later, to where the party's own
+    speech begins). The end moves to the nearest offset within ``SNAP_S``.
     """
     start, end = turn.start, turn.end
     holding = speech.crop(Segment(turn.start, turn.words[0].end), mode="loose") if turn.words else Timeline()
     if holding:
-        start = max(min(holding[0].start, start), not_before)
+        start = max(holding[0].start, not_before)
     around = speech.crop(Segment(turn.end - SNAP_S, turn.end + SNAP_S), mode="intersection")
     ends = [s.end for s in around if abs(s.end - turn.end) <= SNAP_S]
     if ends:
@@ -263,8 +266,9 @@ def _interruptions(utterances: list[Utterance], speech: dict[str, Timeline], set
         if u.backchannel or holder is None:
             continue
         t = u.start
-        # B continuing their own talk after a short pause is not starting anything.
-        if any(r.start < t - 0.02 for r in runs[u.speaker].crop(Segment(t - 0.02, t + 0.02))):
+        # B continuing their own talk after a short pause is not starting anything: a stretch of
+        # B's talk already runs into t ("Sorry." then "I need the postcode" is one cut-in).
+        if any(r.start < t - 0.02 < r.end for r in runs[u.speaker]):
             continue
         # A holds the floor: A's stretch of talk started before t and is still going at t.
         holding = [r for r in runs[holder] if r.start < t < r.end]

@@ -89,6 +89,32 @@ def test_starting_in_a_pause_is_turn_taking():
     assert [i.by for i in tt.interruptions if i.by == "agent"] == []
 
 
+def test_a_first_word_stretched_back_over_silence_starts_where_the_speech_does():
+    """Whisper can stretch a reply's first word back over the pause before it; the party's own
+    speech onset says when the reply began, so answering after the customer stopped is no cut-in."""
+    customer = turn("customer", 0.0, LONG)  # words until 4.45 s
+    reply = turn("agent", 4.8, "I am sorry to hear that I will block the card now")
+    words = [Word(3.9, 5.0, "I", 0.9), *reply.words[1:]]  # "I" stretched from 3.9 s over the pause
+    reply = Turn("agent", 3.9, reply.end, reply.text, words)
+    speech = activity([customer], extra=[("agent", 4.8, reply.end)])
+    tt = analyse_turn_taking([customer, reply], speech, SETTINGS)
+    assert tt.interruptions == []
+    agent = [u for u in tt.utterances if u.speaker == "agent"]
+    assert [u.start for u in agent] == [4.8]
+    assert [round(s.gap_s, 2) for s in tt.switches] == [round(4.8 - customer.end, 2)]
+
+
+def test_a_cut_in_split_over_two_turns_counts_once():
+    """ "Sorry." then "I need the postcode ..." is one cut-in, even when the words come as two turns."""
+    turns = [
+        turn("customer", 0.0, LONG),
+        turn("agent", 2.0, "sorry"),
+        turn("agent", 2.35, "I need the postcode not the street name"),
+    ]
+    tt = analyse(turns)
+    assert [(i.by, i.start) for i in tt.interruptions] == [("agent", 2.0)]
+
+
 def test_terminal_overlap_is_not_an_interruption():
     customer = turn("customer", 0.0, "thank you for your help")
     agent = turn("agent", customer.end - 0.2, "you are welcome")
