@@ -254,9 +254,8 @@ def _when(name: str, value: str) -> datetime:
         raise FilterError("bad_date", f"{name} must be an ISO 8601 date or time") from None
 
 
-#: The query parameters that filter the calls list (API, calls page, CSV export).
-#: The calls list's filters, as request arguments, and what each takes (the API, the calls page, CSV and
-#: the OpenAPI description all read this).
+#: The query parameters that filter the calls list, and what each takes (the API, the calls page, CSV
+#: export and the OpenAPI description all read this).
 FILTER_PARAMS = {
     "agent_id": "Only this agent's calls.",
     "status": "queued, processing, done or failed.",
