@@ -24,7 +24,7 @@ import numpy as np
 from audio_features.config import Settings
 from audio_features.model_store import whisper_model_path
 
-__all__ = ["Transcript", "Word", "load_whisper", "transcribe"]
+__all__ = ["Transcript", "Word", "heard", "load_whisper", "transcribe"]
 
 SAMPLE_RATE = 16000
 #: Silence put between cut-out regions, s: long enough that Whisper does not
@@ -47,6 +47,16 @@ class Word:
     end: float
     text: str
     probability: float
+
+
+def heard(probabilities) -> float:
+    """How surely Whisper heard some words: the geometric mean of their probabilities, 0..1.
+
+    The exponential of the mean log probability, as Whisper scores a hypothesis;
+    1 for no words (nothing was misheard).
+    """
+    probs = np.clip(np.asarray(list(probabilities), dtype=np.float64), 1e-6, 1.0)
+    return float(np.exp(np.mean(np.log(probs)))) if probs.size else 1.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,9 @@ class _RegionClock:
 
     Whisper sometimes starts or ends a word inside the inserted silence; a
     start there moves to the next region's start, an end to the region's end.
+    A word cannot span two regions (they were cut apart), so a word that
+    Whisper stretched across the inserted silence is kept in the region
+    that holds most of it (:meth:`word`).
     """
 
     def __init__(self, regions: list[tuple[float, float]]):
@@ -100,6 +113,23 @@ class _RegionClock:
         i, offset = self._locate(t)
         start, end = self.regions[i]
         return min(start + offset, end)
+
+    def word(self, t0: float, t1: float) -> tuple[float, float]:
+        """A word's (start, end) on the original track, from its times in the joined regions."""
+        first, last = self._locate(t0)[0], self._locate(max(t0, t1))[0]
+        if first != last:
+            # The part of the word inside each region it touches, in joined time.
+            inside = []
+            for i in range(first, last + 1):
+                lo = self.joined_starts[i]
+                hi = lo + self.regions[i][1] - self.regions[i][0]
+                inside.append(max(0.0, min(t1, hi) - max(t0, lo)))
+            keep = first + int(np.argmax(inside))
+            lo = self.joined_starts[keep]
+            hi = lo + self.regions[keep][1] - self.regions[keep][0]
+            t0, t1 = max(t0, lo), min(t1, hi)
+        start = self.start(t0)
+        return start, max(start, self.end(t1))
 
 
 def _cut_regions(audio: np.ndarray, regions: list[tuple[float, float]]) -> np.ndarray:
@@ -137,10 +167,7 @@ def transcribe(
         if joined.size == 0:
             return Transcript(words=[], language=language or "", language_probability=0.0)
         inner = transcribe(joined, settings, language=language, progress=progress)
-        words = [
-            Word(clock.start(w.start), max(clock.start(w.start), clock.end(w.end)), w.text, w.probability)
-            for w in inner.words
-        ]
+        words = [Word(*clock.word(w.start, w.end), w.text, w.probability) for w in inner.words]
         return Transcript(words=words, language=inner.language, language_probability=inner.language_probability)
 
     model = load_whisper(settings)

@@ -1,0 +1,33 @@
+"""Mapping word times from the joined speech regions back to the call's clock, with known answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from audio_features.transcription import REGION_GAP_S, _RegionClock, heard
+
+
+def test_words_map_back_to_their_region():
+    clock = _RegionClock([(10.0, 12.0), (20.0, 21.0)])
+    # Joined audio: region 1 at 0-2 s, a 0.3 s gap, region 2 at 2.3-3.3 s.
+    assert clock.word(0.5, 0.9) == pytest.approx((10.5, 10.9))
+    assert clock.word(2.3 + 0.2, 2.3 + 0.6) == pytest.approx((20.2, 20.6))
+
+
+def test_a_word_stretched_over_the_inserted_silence_stays_in_one_region():
+    """Whisper stretched 'see' from the end of one region over the gap into the next: it cannot span both.
+
+    Issue 14 (a fixture call): 'see.' was timed 11.49-13.88 s across two regions 1.9 s apart, which made one
+    listener token and the agent's next turn one long utterance over the customer.
+    """
+    clock = _RegionClock([(10.0, 12.0), (20.0, 21.0)])
+    # Mostly in region 1 (1.8-2.0 s there, 0 s in region 2 after the gap): kept in region 1.
+    assert clock.word(1.8, 2.3 + 0.05) == pytest.approx((11.8, 12.0))
+    # Mostly in region 2: kept there, from its start.
+    assert clock.word(1.95, 2.3 + 0.5) == pytest.approx((20.0, 20.5))
+    assert REGION_GAP_S == 0.3
+
+
+def test_heard_is_the_geometric_mean():
+    assert heard([0.25, 1.0, 1.0]) == pytest.approx(0.25 ** (1 / 3))
+    assert heard([]) == 1.0
