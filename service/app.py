@@ -251,8 +251,8 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     def post_call():
         meta = {**request.args.to_dict(), **request.form.to_dict()}
         agent_channel = meta.get("agent_channel") or None
-        if agent_channel not in (None, "left", "right"):
-            raise ApiError(400, "bad_agent_channel", "agent_channel must be 'left' or 'right'")
+        if agent_channel not in (None, "auto", "left", "right"):
+            raise ApiError(400, "bad_agent_channel", "agent_channel must be 'auto', 'left' or 'right'")
         callback_url = meta.get("callback_url") or None
         if callback_url and not callback_url.startswith(("http://", "https://")):
             raise ApiError(400, "bad_callback_url", "callback_url must be an http(s) URL")
@@ -365,8 +365,8 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
             raise ApiError(401, "bad_signature", reason)
         if not recording_id or not recording_url or not str(recording_url).startswith(("http://", "https://")):
             raise ApiError(400, "bad_payload", "the webhook needs a recording id and an http(s) recording URL")
-        if meta.get("agent_channel") not in (None, "left", "right"):
-            raise ApiError(400, "bad_agent_channel", "agent_channel must be 'left' or 'right'")
+        if meta.get("agent_channel") not in (None, "auto", "left", "right"):
+            raise ApiError(400, "bad_agent_channel", "agent_channel must be 'auto', 'left' or 'right'")
         key_id = db.webhook_key_id()
         with db.session() as s:
             existing = _existing(s, key_id, None, str(recording_id))

@@ -147,7 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("json", "text"), default="json", help="report format (default json)")
     p.add_argument("-o", "--output", help="write the report here instead of stdout")
-    p.add_argument("--agent-channel", choices=("left", "right"), help="stereo: the agent's channel (default left)")
+    p.add_argument(
+        "--agent-channel",
+        choices=("auto", "left", "right"),
+        help="stereo: the agent's channel (default auto: found from what each channel says)",
+    )
     p.add_argument(
         "--agent-speaker",
         help="mono: the diarization label of the agent, e.g. SPEAKER_01; --transcript: the agent's speaker label",

@@ -74,7 +74,7 @@ SPEC: dict = {
                                     "audio": {"type": "string", "format": "binary"},
                                     "external_id": {"type": "string"},
                                     "agent_id": {"type": "string"},
-                                    "agent_channel": {"enum": ["left", "right"]},
+                                    "agent_channel": {"enum": ["auto", "left", "right"]},
                                     "language": {"type": "string"},
                                     "callback_url": {"type": "string", "format": "uri"},
                                 },

@@ -18,16 +18,24 @@ def settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def analyze(settings):
-    """analyze(path, **options) -> report dict, cached per (path, options) for the session."""
+    """analyze(path, **options) -> report dict, cached per (path, options) for the session.
+
+    Options that name a setting (``agent_channel="left"``) override it; the rest go to ``analyze_file``.
+    """
+    from dataclasses import fields, replace
+
     from workers.pipeline import analyze_file
     from workers.report import build_report
 
     cache: dict = {}
+    names = {f.name for f in fields(Settings)}
 
     def run(path, **options):
         key = (str(path), tuple(sorted(options.items())))
         if key not in cache:
-            cache[key] = build_report(analyze_file(path, settings, **options))
+            overrides = {k: v for k, v in options.items() if k in names}
+            rest = {k: v for k, v in options.items() if k not in names}
+            cache[key] = build_report(analyze_file(path, replace(settings, **overrides), **rest))
         return cache[key]
 
     return run

@@ -12,7 +12,7 @@ from audio_features.errors import ConfigError
 
 def test_defaults():
     s = Settings.from_env({})
-    assert (s.whisper_model, s.compute_type, s.beam_size, s.agent_channel) == ("base", "int8", 5, "left")
+    assert (s.whisper_model, s.compute_type, s.beam_size, s.agent_channel) == ("base", "int8", 5, "auto")
     assert s.max_duration_s == 3 * 3600
     assert s.cpu_threads >= 1
     assert s.cache_dir
@@ -29,7 +29,7 @@ def test_environment_and_overrides():
     [
         ({"CALLSCOPE_BEAM_SIZE": "0"}, "beam_size: please enter a value of 1 or more"),
         ({"CALLSCOPE_BEAM_SIZE": "five"}, "CALLSCOPE_BEAM_SIZE='five': please enter a whole number"),
-        ({"CALLSCOPE_AGENT_CHANNEL": "middle"}, "agent_channel: please enter 'left' or 'right'"),
+        ({"CALLSCOPE_AGENT_CHANNEL": "middle"}, "agent_channel: please enter 'auto', 'left' or 'right'"),
         ({"CALLSCOPE_COMPUTE_TYPE": "int4"}, "not a CTranslate2 compute type"),
         ({"CALLSCOPE_MAX_DURATION_S": "-1"}, "max_duration_s: please enter a value greater than 0"),
     ],

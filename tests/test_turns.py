@@ -6,7 +6,7 @@ import pytest
 from pyannote.core import Annotation, Segment
 
 from audio_features.errors import ConfigError
-from audio_features.roles import assign_mono_roles, opening_phrase_counts
+from audio_features.roles import assign_roles, phrase_scores
 from audio_features.transcription import Word
 from audio_features.turns import LabelledWord, attribute_words, build_turns
 
@@ -63,34 +63,61 @@ def test_opening_phrases_pick_the_agent_even_when_the_customer_speaks_first():
     words = _labelled("S0", "hello", 0.0)
     words += _labelled("S1", "hi this is Dan from the clinic am I speaking with Mrs Patel", 1.0)
     words += _labelled("S0", "yes speaking", 6.0)
-    assignment = assign_mono_roles(words, ["S0", "S1"])
-    assert (assignment.agent, assignment.rule, assignment.confidence) == ("S1", "opening_phrases", 0.9)
+    assignment = assign_roles(words, ["S0", "S1"])
+    assert (assignment.agent, assignment.rule, assignment.confidence) == ("S1", "agent_phrases", 0.8)
     assert assignment.roles == {"S0": "customer", "S1": "agent"}
+    assert "'am i speaking with'" in assignment.evidence
 
 
-def test_only_the_first_turns_count():
+def test_only_the_first_turns_count_for_opening_phrases():
     words = _labelled("S0", "thank you for calling my name is Ann", 0.0)
     words += _labelled("S1", "hi", 5.0)
     # S1's late "thank you for calling" is a customer's goodbye, outside their first turns.
     for i, start in enumerate((8.0, 12.0, 16.0)):
         words += _labelled("S1", f"question {i}", start)
     words += _labelled("S1", "thank you for calling", 20.0)
-    assert opening_phrase_counts(words) == {"S0": 2, "S1": 0}
+    scores = phrase_scores(words)
+    assert scores["S0"].agent == ("thank you for calling",) and scores["S1"].agent == ()
+
+
+def test_service_phrases_count_anywhere_and_customer_phrases_against():
+    """A caller who introduces themselves and says what they need is not the agent, whoever spoke first."""
+    words = _labelled("right", "hi my name is Linda Garcia I would like to schedule an appointment", 0.0)
+    words += _labelled("left", "sure what day would you like", 5.0)
+    words += _labelled("right", "monday please", 8.0)
+    words += _labelled("left", "I have scheduled your appointment is there anything else I can help with", 10.0)
+    scores = phrase_scores(words)
+    assert scores["right"].customer == ("i would like to",) and scores["right"].score == -1
+    assert scores["left"].score == 4  # 'i have scheduled', 'your appointment', 'anything else i can help', ...
+    assignment = assign_roles(words, ["left", "right"])
+    assert (assignment.agent, assignment.rule) == ("left", "agent_phrases")
+    assert assignment.confidence == 0.95
+
+
+def test_a_setting_wins_and_warns_when_the_words_point_firmly_elsewhere():
+    words = _labelled("right", "thank you for calling Harper Valley Bank how can I help you today", 0.0)
+    words += _labelled("left", "hi I lost my debit card", 5.0)
+    words += _labelled("right", "is there anything else I can help you with", 9.0)
+    assignment = assign_roles(words, ["left", "right"], setting="left", setting_rule="agent_channel")
+    assert (assignment.agent, assignment.rule, assignment.confidence) == ("left", "agent_channel", 1.0)
+    assert assignment.warning is not None and "--agent-channel right" in assignment.warning
+    # Set to the side the words point at: no warning.
+    assert assign_roles(words, ["left", "right"], setting="right", setting_rule="agent_channel").warning is None
 
 
 def test_first_speaker_when_no_phrase():
     words = _labelled("S1", "hello", 0.5) + _labelled("S0", "hi there", 2.0)
-    assignment = assign_mono_roles(words, ["S0", "S1"])
-    assert (assignment.agent, assignment.rule, assignment.confidence) == ("S1", "first_speaker", 0.6)
+    assignment = assign_roles(words, ["S0", "S1"])
+    assert (assignment.agent, assignment.rule, assignment.confidence) == ("S1", "first_speaker", 0.55)
 
 
 def test_override_and_bad_override():
     words = _labelled("S0", "thank you for calling", 0.0) + _labelled("S1", "hi", 2.0)
-    assert assign_mono_roles(words, ["S0", "S1"], override="S1").agent == "S1"
+    assert assign_roles(words, ["S0", "S1"], setting="S1").agent == "S1"
     with pytest.raises(ConfigError, match="not a speaker of this call"):
-        assign_mono_roles(words, ["S0", "S1"], override="SPEAKER_07")
+        assign_roles(words, ["S0", "S1"], setting="SPEAKER_07")
 
 
 def test_single_speaker():
-    assignment = assign_mono_roles(_labelled("S0", "hello", 0.0), ["S0"])
+    assignment = assign_roles(_labelled("S0", "hello", 0.0), ["S0"])
     assert (assignment.rule, assignment.confidence) == ("single_speaker", 0.5)

@@ -340,21 +340,38 @@ def _measure_and_judge(analysis: CallAnalysis, settings: Settings, stages: _Stag
         analysis.verdicts["acknowledged_feelings"] = acknowledged_feelings(analysis.acknowledgements, settings)
 
 
+#: Below this confidence, a detected agent gets a note asking the reviewer to check it.
+ROLE_CHECK_CONFIDENCE = 0.7
+
+
+def _role_notes(assignment, flag: str) -> list[str]:
+    """A reviewer's note when a setting and the words disagree, or the agent was found on little evidence."""
+    if assignment.warning:
+        return [assignment.warning]
+    if assignment.confidence < ROLE_CHECK_CONFIDENCE and assignment.rule != "single_speaker":
+        return [
+            f"The agent ({assignment.agent}) was chosen with low confidence ({assignment.confidence:.2f}, "
+            f"rule {assignment.rule}): set {flag} if it is wrong."
+        ]
+    return []
+
+
 def _analyze_stereo(path, audio: DecodedAudio, settings: Settings, stages: _Stages, notes: list[str]) -> CallAnalysis:
     from audio_features.activity import stereo_activity
-    from audio_features.roles import opening_phrase_counts
+    from audio_features.roles import assign_roles
     from audio_features.transcription import transcribe
     from audio_features.turns import LabelledWord, build_turns
 
     with stages.stage("separate"):
         activity = stereo_activity(audio.samples, audio.sample_rate, settings)
-    agent_index = CHANNEL_NAMES.index(settings.agent_channel)
-    roles = {name: ("agent" if i == agent_index else "customer") for i, name in enumerate(CHANNEL_NAMES)}
 
     with stages.stage("transcribe") as progress:
         labelled: list[LabelledWord] = []
         language, probability = settings.language or None, None
-        with_speech = [i for i in (agent_index, 1 - agent_index) if len(activity[i].speech)]
+        # The channel with more speech first: the language is detected on it and reused for the other.
+        with_speech = sorted(
+            (i for i in (0, 1) if len(activity[i].speech)), key=lambda i: -activity[i].speech.duration()
+        )
         for n, i in enumerate(with_speech):
             result = transcribe(
                 audio.samples[i],
@@ -363,19 +380,15 @@ def _analyze_stereo(path, audio: DecodedAudio, settings: Settings, stages: _Stag
                 language=language,
                 progress=lambda f, n=n: progress((n + f) / len(with_speech)),
             )
-            # One language per call: detected on the agent's channel, reused for the customer's.
             if language is None:
                 language, probability = result.language, result.language_probability
             labelled += [LabelledWord(w, CHANNEL_NAMES[i]) for w in result.words]
 
     with stages.stage("attribute"):
-        counts = opening_phrase_counts(labelled)
-        agent_name, other = CHANNEL_NAMES[agent_index], CHANNEL_NAMES[1 - agent_index]
-        if counts.get(other, 0) >= 2 and counts.get(agent_name, 0) == 0:
-            notes.append(
-                f"The {other} channel opens like an agent ({counts[other]} opening phrases) and the {agent_name} "
-                f"channel does not: check the agent channel (--agent-channel {other})."
-            )
+        setting = None if settings.agent_channel == "auto" else settings.agent_channel
+        assignment = assign_roles(labelled, list(CHANNEL_NAMES), setting=setting, setting_rule="agent_channel")
+        notes += _role_notes(assignment, "--agent-channel")
+        roles = assignment.roles
         turns = build_turns(labelled, roles, max_pause_s=settings.turn_max_pause_s)
     speakers = [
         SpeakerInfo(
@@ -394,11 +407,9 @@ def _analyze_stereo(path, audio: DecodedAudio, settings: Settings, stages: _Stag
         tracks={roles[name]: audio.samples[i] for i, name in enumerate(CHANNEL_NAMES)},
         speakers=speakers,
         turns=turns,
-        role_rule="agent_channel",
-        role_confidence=1.0,
-        role_evidence=(
-            f"the agent is on the {settings.agent_channel} channel (CALLSCOPE_AGENT_CHANNEL / --agent-channel)"
-        ),
+        role_rule=assignment.rule,
+        role_confidence=assignment.confidence,
+        role_evidence=assignment.evidence,
         language=language,
         language_probability=probability,
         models=[_whisper_info(settings)],
@@ -411,7 +422,7 @@ def _analyze_mono(
     path, audio: DecodedAudio, mono: np.ndarray, settings: Settings, stages: _Stages, agent_speaker, notes
 ) -> CallAnalysis:
     from audio_features.diarization import diarize
-    from audio_features.roles import assign_mono_roles
+    from audio_features.roles import assign_roles
     from audio_features.transcription import transcribe
     from audio_features.turns import attribute_words, build_turns
 
@@ -429,8 +440,10 @@ def _analyze_mono(
     with stages.stage("attribute"):
         labelled = attribute_words(transcript.words, diarization.exclusive)
         labels = sorted(diarization.speakers.labels())
-        assignment = assign_mono_roles(labelled, labels, override=agent_speaker) if labels else None
+        assignment = assign_roles(labelled, labels, setting=agent_speaker) if labels else None
         turns = build_turns(labelled, assignment.roles, max_pause_s=settings.turn_max_pause_s) if assignment else []
+        if assignment is not None:
+            notes += _role_notes(assignment, "--agent-speaker")
     if transcript.words and not labelled:
         notes.append("Speech was transcribed but no speaker was found by diarization; turns are empty.")
     speakers = []
