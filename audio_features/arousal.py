@@ -11,9 +11,11 @@ the baseline rate. Definitions (each threshold is a setting in
   stressed word does not make a cue): ``loudness`` (raised voice,
   ``arousal_loudness_db``), ``pitch`` (``arousal_pitch_st``) and ``rate``
   (speed-up, ``arousal_rate_pct``).
-* A bin is **aroused** when at least ``arousal_min_cues`` cues hold together:
-  a louder voice alone is often a bad line, a faster one alone often a
-  rehearsed phrase.
+* A bin is **aroused** when at least ``arousal_min_cues`` cues hold together
+  (a louder voice alone is often a bad line, a faster one alone often a
+  rehearsed phrase) and, with ``arousal_require_loudness``, one of them is
+  the raised voice: natural speech reaches high pitch and a fast rate
+  together in polite questions and closings, at no more vocal effort.
 * Aroused bins form one **event** while the party's calm speech between them
   lasts at most ``arousal_bridge_s`` (the other party talking, or silence,
   does not break an event). An event is kept when it holds at least
@@ -145,6 +147,8 @@ def find_arousal(speaker: str, tone: PartyTone, words: list[Word], settings: Set
         flags = {c: deltas[c] >= limits[c] for c in CUES}
     cue_count = np.sum([flags[c] for c in CUES], axis=0) if speaking.size else np.zeros(0, dtype=int)
     aroused = cue_count >= settings.arousal_min_cues
+    if settings.arousal_require_loudness and speaking.size:
+        aroused &= flags["loudness"]
 
     # Group aroused speaking bins; calm speech of at most arousal_bridge_s between them is bridged.
     bridge_bins = round(settings.arousal_bridge_s / step)

@@ -1,14 +1,22 @@
 """The tone timeline: each party's pitch, loudness and pace, second by second.
 
-Each party is measured on its own speech only: its channel in stereo, the
-shared track in mono, and in both cases only where that party speaks and the
-other does not (overlap excluded). Per bin of ``tone_resolution_s``:
+Each party is measured on its own speech only. In stereo that is its own
+channel wherever the party speaks, overlaps included: the channel is the
+party's own voice, with the other party only as faint bleed, so speaking over
+the other party is still this party's voice (and still their speech time). In
+mono both parties share one track, so a party is measured only where they
+speak and the other does not (overlap excluded). Per bin of
+``tone_resolution_s``:
 
 * ``pitch_hz``: median F0 of the bin's voiced frames (:mod:`audio_features.pitch`,
   on the track resampled to 8 kHz, the telephone band every call shares);
 * ``pitch_st``: the same in semitones relative to the party's baseline F0;
-* ``loudness_db``: median frame level relative to the party's baseline speech
-  level (:mod:`audio_features.loudness`), so channel gain drops out;
+* ``loudness_db``: median level of the bin's voiced frames relative to the
+  party's baseline level of voiced speech (:mod:`audio_features.loudness`), so
+  channel gain drops out. Voiced frames only, because vocal effort is carried
+  by the vowels: the pauses and consonants inside a phrase dragged a bin's
+  median down by up to 10 dB, so a raised line read as raised in every other
+  second (issue 14);
 * ``rate_wpm``: articulation rate over a ``tone_pace_window_s`` window centred
   on the bin (:mod:`audio_features.pace`);
 * ``speaking``: whether the party speaks (alone) for at least half the bin.
@@ -124,7 +132,8 @@ def tone_timelines(
 
     Args:
         tracks: Each party's audio (its channel, or the shared mono track), 16 kHz.
-            Parties sharing one array share its pitch analysis.
+            Parties sharing one array share its pitch analysis, and are
+            measured only outside their overlaps.
         speech: Each party's speech regions, s.
         words: Each party's words, in time order.
         sample_rate: Rate of ``tracks``, Hz.
@@ -146,19 +155,25 @@ def tone_timelines(
             levels = frame_levels_db(track, frame_length=hop)
             analysed[id(track)] = (pitch, levels)
         pitch, levels = analysed[id(track)]
-        others = [speech[p] for p in speech if p != party]
+        # On a shared (mono) track the overlap holds both voices; on a party's own channel it holds theirs.
+        others = [speech[p] for p in speech if p != party and tracks.get(p) is track]
         own = speech.get(party, Timeline())
         alone = own.extrude(Timeline([s for t in others for s in t]).support()) if others else own
 
         frame_times = np.arange(levels.size) * HOP_S + HOP_S / 2
         level_mask = _mask(alone, frame_times, HOP_S)
         pitch_mask = _mask(alone, pitch.times, HOP_S) & pitch.voiced[: pitch.times.size]
+        # Loudness on the voiced frames (the pitch track's frames, at the same hop).
+        voiced = np.zeros(levels.size, dtype=bool)
+        n = min(levels.size, pitch.voiced.size)
+        voiced[:n] = pitch.voiced[:n]
+        loud_mask = level_mask & voiced
         until = _baseline_end(alone, baseline_fraction) if len(alone) else float("inf")
-        baseline_level = _early_median(levels, level_mask, frame_times <= until)
+        baseline_level = _early_median(levels, loud_mask, frame_times <= until)
         baseline_pitch = _early_median(pitch.f0_hz, pitch_mask, pitch.times <= until)
 
         pitch_bins = _bin_median(pitch.f0_hz, pitch_mask, (pitch.times // resolution_s).astype(int), n_bins)
-        level_bins = _bin_median(levels, level_mask, (frame_times // resolution_s).astype(int), n_bins)
+        level_bins = _bin_median(levels, loud_mask, (frame_times // resolution_s).astype(int), n_bins)
         counts = np.bincount((frame_times[level_mask] // resolution_s).astype(int), minlength=n_bins)[:n_bins]
         speaking = counts * HOP_S >= resolution_s / 2
         rate = rate_timeline(words.get(party, []), centres, window_s=pace_window_s)

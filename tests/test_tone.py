@@ -62,3 +62,36 @@ def test_tone_timeline_on_a_fixture(analyze, suffix):
     assert abs(np.median(spoken)) < 3
     rates = [x for x in customer["rate_wpm"] if x is not None]
     assert rates and 100 < np.median(rates) < 400
+
+
+def _tone_track(spans: list[tuple[float, float]], f0: float, duration_s: float, rate: int = 16000) -> np.ndarray:
+    t = np.arange(int(duration_s * rate)) / rate
+    x = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 6)).astype(np.float32) * 0.1
+    mask = np.zeros(t.shape, dtype=bool)
+    for a, b in spans:
+        mask[(t >= a) & (t < b)] = True
+    return np.where(mask, x, 0.0).astype(np.float32)
+
+
+def test_stereo_speech_in_overlap_is_the_party_s_own():
+    """Class 4 (issue 14): on its own channel, a party talking over the other is still speaking.
+
+    The agent talks for 12 s, 6 of them over the customer. In stereo the agent's speaking time is 12 s
+    (so "stayed calm" has its 10 s); on one shared mono track, the overlap holds both voices and is left out.
+    """
+    from pyannote.core import Segment, Timeline
+
+    from audio_features.tone import tone_timelines
+
+    duration = 14.0
+    agent = _tone_track([(0.0, 12.0)], 200.0, duration)
+    customer = _tone_track([(4.0, 10.0)], 120.0, duration)
+    speech = {"agent": Timeline([Segment(0.0, 12.0)]), "customer": Timeline([Segment(4.0, 10.0)])}
+    kwargs = dict(sample_rate=16000, duration_s=duration, resolution_s=1.0, pace_window_s=10.0)
+    stereo = tone_timelines({"agent": agent, "customer": customer}, speech, {}, **kwargs)
+    assert int(stereo["agent"].speaking.sum()) == 12
+    assert int(stereo["customer"].speaking.sum()) == 6
+    mix = agent + customer
+    mono = tone_timelines({"agent": mix, "customer": mix}, speech, {}, **kwargs)
+    assert int(mono["agent"].speaking.sum()) == 6
+    assert int(mono["customer"].speaking.sum()) == 0
