@@ -10,13 +10,41 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
   Whisper's word times. Speech with no words is an utterance too: a short
   burst (an untranscribed "mm"), or a longer stretch spoken over the other
   party, whose words Whisper lost to the other voice (mono calls).
-* **Backchannel:** a short listener response that does not take the floor:
-  at most ``backchannel_max_s`` long and ``backchannel_max_words`` words,
-  every word in :data:`BACKCHANNEL_LEXICON` (or no words at all), *and* the
-  other party talks within ``backchannel_context_s`` both before and after
-  it: they keep talking through it. A backchannel is never an interruption.
-  (Yngve 1970 named them; Ward & Tsukahara 2000 describe the short lexical
-  forms used here.)
+* **Backchannel:** a listener response that does not take the floor. Two
+  tests carry it, and neither is a duration fitted to one voice:
+
+  - *lexical*: at most ``backchannel_max_words`` units, each a listener token
+    of :data:`BACKCHANNEL_LEXICON`, a listener phrase of
+    :data:`BACKCHANNEL_PHRASES` ("no problem", "I see", "of course"), or an
+    echo of a word the other party said in the last ``ECHO_WINDOW_S`` ("A
+    2019." after "it's a 2019"). Listener responses are short tokens,
+    assessments and repeats (Yngve 1970; Ward & Tsukahara 2000; Clancy et
+    al., J. Pragmatics 1996, "reactive tokens"). Speech with no words at all
+    (an untranscribed "mm") passes when it lasts at most
+    ``backchannel_max_s``, the only place a duration is used: there are no
+    words to test. So does speech that Whisper heard unsurely (the geometric
+    mean of its word probabilities under ``backchannel_min_heard``): a
+    listener's "yeah" under the other party's voice comes out as a guess ("I
+    can. Yes."), which is no lexical evidence either way.
+  - *the other party keeps talking through it*: they talk within
+    ``backchannel_context_s`` both before and after it.
+
+  And the speaker is a listener there: a listener token followed within
+  ``interruption_pause_s`` by more of the same party's words ("Okay, and
+  what's the reference on the letter?") opens a turn, so it is that turn's
+  start; one said straight after the party's own words ends their turn; and
+  speech right after the other party asked a question ("Yes, speaking."
+  after "Am I speaking with Mrs Patel?") answers it: a question makes the
+  answer a turn of its own (the adjacency pair, Schegloff & Sacks 1973).
+  None of these is a backchannel. A backchannel is never an interruption. A
+  party's backchannel utterances less than ``interruption_pause_s`` apart are
+  one listener response, counted once.
+* **Closing:** an utterance made of thanks and farewells ("Thank you for
+  calling, have a great day", "you too, bye"), with at most
+  ``CLOSING_OTHER_WORDS`` other words. The parties of a closing sequence
+  overlap as they exchange farewells (Schegloff & Sacks, Semiotica 1973),
+  and coming in with a farewell while the other says "no, that was it" is
+  not cutting them off: a closing is never an interruption.
 * **Stretch of talk:** a party's speech joined across its own pauses shorter
   than ``interruption_pause_s``.
 * **Interruption:** party B starts a substantive utterance at time *t* (B was
@@ -46,27 +74,56 @@ from dataclasses import dataclass, field
 from pyannote.core import Annotation, Segment, Timeline
 
 from audio_features.config import Settings
-from audio_features.transcription import Word
+from audio_features.transcription import Word, heard
 from audio_features.turns import Turn
 
 __all__ = [
     "BACKCHANNEL_LEXICON",
+    "BACKCHANNEL_PHRASES",
+    "CLOSING_PHRASES",
     "Backchannel",
     "Interruption",
     "TurnSwitch",
     "TurnTaking",
     "Utterance",
     "analyse_turn_taking",
+    "is_closing",
 ]
 
 #: Words a listener says without taking the floor (lower case, punctuation removed). Fillers
 #: ("and", "so", "well") are here because Whisper often writes them around a listener's
-#: "yes"; an utterance still has to be short and spoken over the other party's talk.
+#: "yes"; an utterance still has to be short and spoken over the other party's talk. "i" and
+#: "see" stand alone because Whisper splits "I see" across two utterances.
 BACKCHANNEL_LEXICON = frozenset(
     """mm mhm mmhmm mm-hmm hmm hm uh-huh uhhuh uh huh um er erm yeah yep yes yup right okay ok alright
-    all sure i see oh ah aha really exactly true indeed gotcha got it absolutely totally cool fine great
-    that's you're and so well of course""".split()
+    sure i see oh ah aha really exactly true indeed gotcha absolutely totally cool fine great and so well
+    perfect wonderful lovely wow""".split()
 )
+#: Listener phrases: each counts as one unit of a backchannel.
+BACKCHANNEL_PHRASES = (
+    "no problem", "no worries", "of course", "i see", "got it", "i understand", "that's right", "sure thing",
+    "fair enough", "uh huh", "mm hmm", "that makes sense", "oh no", "oh dear", "oh okay", "all right",
+    "you're right", "that's true", "that's fine", "that's great",
+)  # fmt: skip
+#: Thanks and farewells that make up a closing (regular expressions on normalised text).
+CLOSING_PHRASES = (
+    r"thank(s| you)( (so|very) much)?( for (calling|your (time|help|patience)|holding|waiting))?",
+    r"(you )?have a (good|great|nice|lovely|wonderful) (day|evening|afternoon|weekend|night|one)",
+    r"(good)?bye( bye)?", r"take care", r"you too", r"cheers", r"see you", r"talk (to you )?soon",
+    r"(you're|you are) (very |most )?welcome", r"my pleasure", r"no problem( at all)?",
+)  # fmt: skip
+_CLOSING = re.compile(r"\b(" + "|".join(CLOSING_PHRASES) + r")\b")
+#: Words besides thanks, farewells and listener tokens that a closing may hold: Whisper often mishears a
+#: formula ("And give a call and have a great day").
+CLOSING_OTHER_WORDS = 3
+#: An echo backchannel repeats a word the other party said this long before it, or less, s.
+ECHO_WINDOW_S = 5.0
+#: Function words an echo may carry besides the repeated ones ("A 2019." after "it's a 2019").
+ECHO_FUNCTION_WORDS = frozenset("a an the it it's is to of in on my your i you we and".split())
+#: Speech right after the other party asked a question (this long after, or less, s) answers it: a turn.
+ANSWER_WINDOW_S = 2.0
+#: Utterances with words shorter than this are alignment artefacts (Whisper's zero-length words), s.
+MIN_WORDED_S = 0.05
 _PUNCT = re.compile(r"[^\w'-]+")
 #: Onsets and offsets of speech are moved to a word's edge only within this distance, s.
 SNAP_S = 0.35
@@ -160,13 +217,33 @@ def _normalise(text: str) -> str:
     return _PUNCT.sub(" ", text.lower()).strip()
 
 
-def _is_backchannel_text(words: list[Word], max_words: int) -> bool:
+def _listener_token(token: str) -> bool:
+    return token in BACKCHANNEL_LEXICON or token.replace("-", "") in BACKCHANNEL_LEXICON
+
+
+def _is_backchannel_text(words: list[Word], max_units: int, echo: set[str] = frozenset()) -> bool:
+    """The lexical test: at most ``max_units`` listener tokens, listener phrases or echoes (module docstring)."""
     if not words:
         return True
-    tokens = " ".join(_normalise(w.text) for w in words).split()
-    if not tokens or len(tokens) > max_words:
+    text = " " + " ".join(_normalise(w.text) for w in words) + " "
+    units = 0
+    for phrase in BACKCHANNEL_PHRASES:
+        while f" {phrase} " in text:
+            text = text.replace(f" {phrase} ", " ", 1)
+            units += 1
+    tokens = text.split()
+    if units + len(tokens) == 0 or units + len(tokens) > max_units:
         return False
-    return all(t in BACKCHANNEL_LEXICON or t.replace("-", "") in BACKCHANNEL_LEXICON for t in tokens)
+    return all(_listener_token(t) or t in echo for t in tokens)
+
+
+def is_closing(words: list[Word]) -> bool:
+    """Whether an utterance is a closing: thanks and farewells, at most ``CLOSING_OTHER_WORDS`` other words."""
+    text = " ".join(_normalise(w.text) for w in words)
+    if not _CLOSING.search(text):
+        return False
+    rest = [t for t in _CLOSING.sub(" ", text).split() if not _listener_token(t)]
+    return len(rest) <= CLOSING_OTHER_WORDS
 
 
 def _snap(turn: Turn, speech: Timeline, not_before: float) -> tuple[float, float]:
@@ -181,7 +258,9 @@ def _snap(turn: Turn, speech: Timeline, not_before: float) -> tuple[float, float
     speech begins). The end moves to the nearest offset within ``SNAP_S``.
     """
     start, end = turn.start, turn.end
-    holding = speech.crop(Segment(turn.start, turn.words[0].end), mode="loose") if turn.words else Timeline()
+    # A first word Whisper gave no duration still marks where the turn's speech is (10 ms at least).
+    first_end = max(turn.words[0].end, turn.start + 0.01) if turn.words else turn.start
+    holding = speech.crop(Segment(turn.start, first_end), mode="loose") if turn.words else Timeline()
     if holding:
         start = max(holding[0].start, not_before)
     around = speech.crop(Segment(turn.end - SNAP_S, turn.end + SNAP_S), mode="intersection")
@@ -215,16 +294,54 @@ def _speaks(timeline: Timeline, start: float, end: float) -> bool:
     return end > start and bool(timeline.crop(Segment(start, end)))
 
 
+def _lexical(u: Utterance, others: list[Word], over: bool, settings: Settings) -> bool:
+    """The lexical test of a backchannel (module docstring); wordless speech by its duration.
+
+    ``over``: the utterance is spoken over the other party's talk, where a repeat of their words is an
+    echo; after they stop, repeating them ("Yes, speaking.") confirms or answers.
+    """
+    if not u.words or heard(w.probability for w in u.words) < settings.backchannel_min_heard:
+        return u.duration_s <= settings.backchannel_max_s
+    said = {_normalise(w.text) for w in others if over and u.start - ECHO_WINDOW_S <= w.start < u.start + 0.5}
+    # An echo repeats a content word ("A 2019."); function words may go with it, but never make one ("I").
+    content = {t for t in said if t and t not in ECHO_FUNCTION_WORDS}
+    tokens = " ".join(_normalise(w.text) for w in u.words).split()
+    echo = content | ECHO_FUNCTION_WORDS if content & set(tokens) else frozenset()
+    return _is_backchannel_text(u.words, settings.backchannel_max_words, echo)
+
+
+def _answers_a_question(u: Utterance, others: list[Word]) -> bool:
+    """Whether the other party's last words before ``u`` asked a question (within ``ANSWER_WINDOW_S``)."""
+    before = [w for w in others if w.end <= u.start + 0.1]
+    return bool(before) and before[-1].text.rstrip().endswith("?") and u.start - before[-1].end <= ANSWER_WINDOW_S
+
+
 def _classify(utterances: list[Utterance], speech: dict[str, Timeline], settings: Settings) -> list[Utterance]:
     parties = sorted(speech)
-    out = []
+    words = {p: [w for u in utterances if u.speaker == p for w in u.words] for p in parties}
+    lexical = []
     for u in utterances:
         other = _other(u.speaker, parties)
+        over = other is not None and speech[other].crop(Segment(u.start, max(u.end, u.start + 1e-3))).duration() > 0
+        lexical.append(_lexical(u, words.get(other, []), over, settings))
+    pause = settings.interruption_pause_s
+    out = []
+    for k, u in enumerate(utterances):
+        if u.words and u.duration_s < MIN_WORDED_S:
+            continue  # words Whisper timed at no duration: an alignment artefact, no speech to speak of
+        other = _other(u.speaker, parties)
         context = settings.backchannel_context_s
+        own = [(n, v) for n, v in enumerate(utterances) if v.speaker == u.speaker and n != k]
+        # A listener token that the same party goes straight on from opens a turn ("Okay, and what's ...");
+        # one said straight after the party's own talk ends it. Either way the party holds the floor.
+        goes_on = any(u.end - 0.05 <= v.start <= u.end + pause and not lexical[n] for n, v in own)
+        went_on = any(u.start - pause <= v.end <= u.start + 0.05 and not lexical[n] for n, v in own)
         listener = (
             other is not None
-            and u.duration_s <= settings.backchannel_max_s
-            and _is_backchannel_text(u.words, settings.backchannel_max_words)
+            and lexical[k]
+            and not goes_on
+            and not went_on
+            and not _answers_a_question(u, words.get(other, []))
             and _speaks(speech[other], u.start - context, u.start + 0.05)
             and _speaks(speech[other], u.end - 0.05, u.end + context)
         )
@@ -239,6 +356,24 @@ def _classify(utterances: list[Utterance], speech: dict[str, Timeline], settings
         )
         if listener or u.words or overlapped:
             out.append(Utterance(u.speaker, u.start, u.end, u.words, backchannel=listener))
+    return out
+
+
+def _listener_responses(utterances: list[Utterance], pause_s: float) -> list[Backchannel]:
+    """Backchannels, one per listener response: a party's backchannel utterances less than ``pause_s``
+    apart are one ("And yes," then "I" is Whisper's two halves of one "yeah")."""
+    out: list[Backchannel] = []
+    last: dict[str, int] = {}
+    for u in utterances:
+        if not u.backchannel:
+            continue
+        k = last.get(u.speaker)
+        if k is not None and u.start - out[k].end < pause_s:
+            b = out[k]
+            out[k] = Backchannel(b.speaker, b.start, max(b.end, u.end), f"{b.text} {u.text}".strip())
+        else:
+            last[u.speaker] = len(out)
+            out.append(Backchannel(u.speaker, u.start, u.end, u.text))
     return out
 
 
@@ -263,7 +398,7 @@ def _interruptions(utterances: list[Utterance], speech: dict[str, Timeline], set
     found = []
     for u in utterances:
         holder = _other(u.speaker, parties)
-        if u.backchannel or holder is None:
+        if u.backchannel or holder is None or (u.words and is_closing(u.words)):
             continue
         t = u.start
         # B continuing their own talk after a short pause is not starting anything: a stretch of
@@ -330,7 +465,7 @@ def analyse_turn_taking(turns: list[Turn], activity: Annotation, settings: Setti
     utterances = _classify(_utterances(turns, speech), speech, settings)
     taking = TurnTaking(
         utterances=utterances,
-        backchannels=[Backchannel(u.speaker, u.start, u.end, u.text) for u in utterances if u.backchannel],
+        backchannels=_listener_responses(utterances, settings.interruption_pause_s),
         interruptions=_interruptions(utterances, speech, settings),
         switches=[],
         speech=speech,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from pyannote.core import Annotation, Segment
 
 from audio_features.config import Settings
 from audio_features.talk_metrics import talk_metrics
 from audio_features.transcription import Word
-from audio_features.turn_taking import analyse_turn_taking
+from audio_features.turn_taking import analyse_turn_taking, is_closing
 from audio_features.turns import Turn
 from workers.verdicts import Result, listened_without_interrupting
 
@@ -198,3 +200,80 @@ def test_verdict_policy_is_configurable():
 def test_verdict_not_applicable_without_customer_speech():
     v = _verdict([turn("agent", 0.0, "hello is anybody there")])
     assert v.result is Result.NOT_APPLICABLE and v.score is None
+
+
+# -- issue 14: the classes of error found on voices the project had never heard ---------------------------
+
+
+def test_a_drawn_out_listener_token_is_a_backchannel_not_a_cut_in():
+    """Class 1: 'mm-hmm' held for 1.3 s under the customer's talk; no duration bound decides it."""
+    customer = turn("customer", 0.0, LONG)
+    mm = Turn("agent", 1.5, 2.8, "mm-hmm", [Word(1.5, 2.8, "mm-hmm", 0.9)])
+    tt = analyse([customer, mm])
+    assert [(b.speaker, b.text) for b in tt.backchannels] == [("agent", "mm-hmm")]
+    assert tt.interruptions == []
+    # Near miss: the same token going straight on into words of its own is a cut-in.
+    words = [Word(1.5, 2.8, "mm-hmm", 0.9), *turn("agent", 2.9, "so what is the new address").words]
+    reply = Turn("agent", 1.5, words[-1].end, "mm-hmm so what is the new address", words)
+    tt = analyse([customer, reply])
+    assert tt.backchannels == [] and [i.by for i in tt.interruptions] == ["agent"]
+
+
+def test_a_cut_in_that_opens_with_a_listener_token_is_one_interruption():
+    """Class 2: 'Okay,' then 'and what's the reference on the letter' while the customer is mid-sentence.
+
+    Whisper splits the two where the customer's words fall between them; the token is the cut-in's start.
+    """
+    customer = turn("customer", 0.0, LONG)
+    okay = turn("agent", 1.5, "okay")
+    rest = turn("agent", 1.95, "and what's the reference on the letter")
+    tt = analyse([customer, okay, rest])
+    assert tt.backchannels == []
+    assert [(i.by, i.start) for i in tt.interruptions] == [("agent", 1.5)]
+    assert tt.interruptions[0].text_by.startswith("okay and what's the reference")
+
+
+def test_a_true_listener_token_beside_it_stays_a_backchannel():
+    """Near miss of class 2: 'okay' alone over the customer's talk, and 'okay' that takes the floor after a pause."""
+    customer = turn("customer", 0.0, LONG)  # words until 4.45 s
+    tt = analyse([customer, turn("agent", 1.5, "okay"), turn("agent", 5.2, "okay let me check that for you")])
+    assert [(b.speaker, b.start) for b in tt.backchannels] == [("agent", 1.5)]
+    assert tt.interruptions == []
+
+
+def test_listener_phrases_and_echoes_are_backchannels():
+    """'No problem, no problem.' and 'A 2019.' (repeating what the caller just said) while the caller talks on."""
+    customer = turn("customer", 0.0, "sorry I'm really bad at car stuff and it says 2019 and I bought it from you all")
+    tt = analyse(
+        [customer, turn("agent", 1.8, "no problem no problem", step=0.2), turn("agent", 3.6, "a 2019", step=0.2)]
+    )
+    assert [b.text for b in tt.backchannels] == ["no problem no problem", "a 2019"]
+    assert tt.interruptions == []
+    # A repeat of words the caller never said is no echo.
+    tt = analyse([customer, turn("agent", 3.6, "a 2018", step=0.2)])
+    assert tt.backchannels == [] and len(tt.interruptions) == 1
+
+
+def test_words_whisper_was_unsure_of_carry_no_lexical_evidence():
+    """A listener's 'yeah' under the caller's voice, heard as 'I can. Yes.' at low probability, is a backchannel."""
+    customer = turn("customer", 0.0, LONG)
+    words = [Word(1.5, 1.6, "I", 0.34), Word(1.6, 1.72, "can.", 0.85), Word(1.72, 2.05, "Yes.", 0.62)]
+    unsure = Turn("agent", 1.5, 2.05, "I can. Yes.", words)
+    tt = analyse([customer, unsure])
+    assert [b.text for b in tt.backchannels] == ["I can. Yes."] and tt.interruptions == []
+    sure = Turn("agent", 1.5, 2.05, "I can. Yes.", [replace(w, probability=0.95) for w in words])
+    assert len(analyse([customer, sure]).interruptions) == 1
+
+
+@pytest.mark.parametrize(
+    "closing",
+    ["thank you for calling have a great day", "okay thank you and have a good day", "you are very welcome goodbye"],
+)
+def test_a_closing_over_the_customer_finishing_is_not_a_cut_in(closing):
+    """The real bank calls: the agent's farewell overlaps the caller's 'no, that was going to be it'."""
+    customer = turn("customer", 0.0, "no that was going to be it")  # 0.00-1.75
+    agent = turn("agent", 0.9, closing)
+    tt = analyse([customer, agent])
+    assert tt.interruptions == []
+    assert is_closing(agent.words)
+    assert not is_closing(turn("agent", 0.9, "sorry I need the postcode thank you").words)
