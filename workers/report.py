@@ -20,7 +20,7 @@ from workers.pipeline import CallAnalysis
 
 __all__ = ["SCHEMA_VERSION", "build_report", "load_schema"]
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def _ms(t: float) -> float:
@@ -224,28 +224,49 @@ def _arousal(analysis: CallAnalysis) -> dict:
     return {"arousal_events": [_arousal_event(e) for e in events]}
 
 
+def _reply(r) -> dict | None:
+    return None if r is None else {"start": _ms(r.start), "end": _ms(r.end), "text": r.text}
+
+
 def _feelings(analysis: CallAnalysis) -> dict:
-    """``feeling_moments``: each with the agent's acknowledgement or the reply that was not one."""
+    """``feeling_moments`` (each with its episode's acknowledgement) and ``feeling_episodes``."""
     if not any(m.task == "sentence_embedding" for m in analysis.models):
         return {}
-    out = []
-    for a in analysis.acknowledgements:
-        m, r = a.moment, a.reply
-        out.append(
+    moments, episodes = [], []
+    for k, a in enumerate(analysis.acknowledgements):
+        e = a.episode
+        first = len(moments)
+        for m in e.moments:
+            moments.append(
+                {
+                    "start": _ms(m.start),
+                    "end": _ms(m.end),
+                    "text": m.text,
+                    "emotion": m.emotion,
+                    "confidence": round(m.confidence, 3),
+                    "cues": list(m.cues),
+                    "episode": k,
+                    "acknowledged": a.acknowledged,
+                    "reply": _reply(a.reply),
+                    "delay_s": None if a.delay_s is None else _ms(a.delay_s),
+                    "credit": round(a.credit, 3),
+                }
+            )
+        episodes.append(
             {
-                "start": _ms(m.start),
-                "end": _ms(m.end),
-                "text": m.text,
-                "emotion": m.emotion,
-                "confidence": round(m.confidence, 3),
-                "cues": list(m.cues),
+                "start": _ms(e.start),
+                "end": _ms(e.end),
+                "emotion": e.emotion,
+                "moments": list(range(first, len(moments))),
+                "clear": e.clear,
+                "scored": a.scored,
                 "acknowledged": a.acknowledged,
-                "reply": None if r is None else {"start": _ms(r.start), "end": _ms(r.end), "text": r.text},
+                "reply": _reply(a.reply),
                 "delay_s": None if a.delay_s is None else _ms(a.delay_s),
                 "credit": round(a.credit, 3),
             }
         )
-    return {"feeling_moments": out}
+    return {"feeling_moments": moments, "feeling_episodes": episodes}
 
 
 def _arousal_metrics(analysis: CallAnalysis) -> dict:

@@ -115,15 +115,20 @@ def format_text(report: dict) -> str:
         lines += ["", "Feelings (customer) and acknowledgements (agent)"]
         if not report["feeling_moments"]:
             lines.append("  (the customer expressed no feeling)")
-        for f in report["feeling_moments"]:
-            lines.append(
-                f"  [{clock(f['start'])}] {f['emotion']} ({f['confidence']:.2f}; {' + '.join(f['cues'])}): "
-                f'"{f["text"]}"'
-            )
-            reply = f["reply"]
-            if f["acknowledged"]:
+        moments = report["feeling_moments"]
+        for e in report.get("feeling_episodes", []):
+            for i in e["moments"]:
+                f = moments[i]
                 lines.append(
-                    f'    acknowledged at {clock(reply["start"])} (credit {f["credit"]:.2f}): "{reply["text"]}"'
+                    f"  [{clock(f['start'])}] {f['emotion']} ({f['confidence']:.2f}; {' + '.join(f['cues'])}): "
+                    f'"{f["text"]}"'
+                )
+            reply = e["reply"]
+            if not e["scored"]:
+                lines.append("    a possible feeling on one weak cue, not acknowledged: not scored")
+            elif e["acknowledged"]:
+                lines.append(
+                    f'    acknowledged at {clock(reply["start"])} (credit {e["credit"]:.2f}): "{reply["text"]}"'
                 )
             elif reply is not None:
                 lines.append(f'    not acknowledged; the agent said at {clock(reply["start"])}: "{reply["text"]}"')

@@ -30,11 +30,13 @@ costs half the score.
 Score: ``1 - 0.5 * aroused_s / calm_max_aroused_s``, clipped to 0..1: no
 arousal scores 1, reaching the limit scores 0.5 and fails.
 
-``acknowledged_feelings`` (feelings and acknowledgements as defined in
+``acknowledged_feelings`` (feeling episodes and acknowledgements as defined in
 :mod:`audio_features.empathy`):
 
-* ``not_applicable`` when the customer expressed no feeling.
-* Score: the mean credit over the feeling moments (0 for one not
+* ``not_applicable`` when the customer expressed no feeling, or only
+  possible ones: episodes on one weak cue that the agent did not acknowledge
+  are reported but not scored.
+* Score: the mean credit over the scored feeling episodes (0 for one not
   acknowledged, 1 for one acknowledged promptly, down to 0.7 when late).
 * ``passed`` when the score reaches ``empathy_pass_score``, else ``failed``.
 * A feeling judged not acknowledged, where one of the agent's reply sentences
@@ -180,6 +182,7 @@ def stayed_calm(agent: ArousalSummary, customer: ArousalSummary | None, settings
         "pitch_st": settings.arousal_pitch_st,
         "rate_pct": settings.arousal_rate_pct,
         "min_cues": settings.arousal_min_cues,
+        "require_loudness": settings.arousal_require_loudness,
         "min_event_s": settings.arousal_min_s,
         "baseline_fraction": settings.tone_baseline_fraction,
     }
@@ -228,6 +231,9 @@ def acknowledged_feelings(acks: list[Acknowledgement], settings: Settings) -> Ve
     thresholds = {
         "pass_score": settings.empathy_pass_score,
         "feeling_margin": settings.empathy_feeling_margin,
+        "probe_min": settings.empathy_probe_min,
+        "clear_margin": settings.empathy_clear_margin,
+        "episode_gap_s": settings.empathy_episode_gap_s,
         "ack_margin": settings.empathy_ack_margin,
         "reply_turns": settings.empathy_reply_turns,
         "prompt_s": settings.empathy_prompt_s,
@@ -235,12 +241,23 @@ def acknowledged_feelings(acks: list[Acknowledgement], settings: Settings) -> Ve
     }
     if not acks:
         return Verdict(Result.NOT_APPLICABLE, None, ["The customer expressed no feeling."], [], thresholds)
-    score = sum(a.credit for a in acks) / len(acks)
-    done = [a for a in acks if a.acknowledged]
-    reasons = [f"The agent acknowledged {len(done)} of {len(acks)} feeling moment(s); score {score:.2f}."]
+    scored = [a for a in acks if a.scored]
+    weak = [a for a in acks if not a.scored]
+    weak_reasons = [
+        f"{clock(a.episode.start)} {a.episode.emotion}: a possible feeling on one weak cue, not acknowledged; "
+        "not scored (one cue alone does not fail an agent)."
+        for a in weak
+    ]
+    if not scored:
+        reason = f"The customer voiced no clear feeling ({len(weak)} possible, on one weak cue each)."
+        evidence = [Evidence(a.episode.start, a.episode.end, "customer", a.episode.text) for a in weak]
+        return Verdict(Result.NOT_APPLICABLE, None, [reason, *weak_reasons], evidence, thresholds)
+    score = sum(a.credit for a in scored) / len(scored)
+    done = [a for a in scored if a.acknowledged]
+    reasons = [f"The agent acknowledged {len(done)} of {len(scored)} feeling episode(s); score {score:.2f}."]
     evidence = []
-    for a in acks:
-        m = a.moment
+    for a in scored:
+        m = a.episode
         evidence.append(Evidence(m.start, m.end, "customer", m.text))
         if a.acknowledged:
             late = f", {a.delay_s:.0f} s later (credit {a.credit:.2f})" if a.credit < 1 else ""
@@ -262,4 +279,4 @@ def acknowledged_feelings(acks: list[Acknowledgement], settings: Settings) -> Ve
         if a.unclear is not None and a.unclear is not a.reply:
             evidence.append(Evidence(a.unclear.start, a.unclear.end, "agent", a.unclear.text))
     result = Result.PASSED if score >= settings.empathy_pass_score else Result.FAILED
-    return Verdict(result, round(score, 3), reasons, evidence, thresholds)
+    return Verdict(result, round(score, 3), reasons + weak_reasons, evidence, thresholds)
