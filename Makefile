@@ -10,6 +10,9 @@
 #   make lint    ruff check and format check
 #   make vendor  re-vendor uPlot and axe-core from npm, integrity-checked (VENDOR.md beside each)
 #   make bench-pages  review page load time in Chromium for a 10-minute call
+#   make bench-real   the real recorded calls of ../shared/data/real against their labels (DER, WER, verdicts)
+#   make corpus       generate the synthetic corpus of voiced calls (installs the synthesisers if missing)
+#   make bench-corpus the verdicts on the corpus, tuning voices and held-out voices apart
 #
 # Setup is idempotent: stamps in .venv record what is installed, so a second
 # run installs nothing unless a requirements file changed.
@@ -24,7 +27,7 @@ export HF_HUB_OFFLINE ?= 1
 export PYANNOTE_METRICS_ENABLED ?= false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo test test-e2e bench bench-service bench-pages models lint format lock fixtures clean serve vendor
+.PHONY: setup demo test test-e2e bench bench-service bench-pages bench-real bench-corpus corpus models lint format lock fixtures clean serve vendor
 
 setup: $(VENV)/.models-ok
 
@@ -75,6 +78,18 @@ bench: setup
 	$(BIN)/python -m bench.run --minutes 5
 	$(BIN)/python -m bench.events
 	$(BIN)/python -m bench.empathy
+	$(BIN)/python -m bench.real
+
+bench-real: setup
+	$(BIN)/python -m bench.real
+
+corpus: $(VENV)/.deps-ok
+	bash scripts/install_tts.sh
+	$(BIN)/python -m fixtures.corpus
+
+bench-corpus: setup
+	@test -d bench/out/corpus/heldout || $(MAKE) corpus
+	$(BIN)/python -m bench.corpus
 
 lint: $(VENV)/.deps-ok
 	$(BIN)/ruff check .
@@ -88,6 +103,7 @@ lock: $(BIN)/python
 	$(BIN)/python scripts/lock.py
 
 fixtures: $(VENV)/.deps-ok
+	bash scripts/install_tts.sh
 	$(BIN)/python -m fixtures.generate
 
 clean:

@@ -1,0 +1,73 @@
+"""The synthetic corpus generator (fixtures/corpus.py): its labels match its audio, and one call end to end.
+
+Skipped when the synthesisers are not installed (``bash scripts/install_tts.sh``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from audio_features.decode import decode_file
+from fixtures.corpus import SCENARIOS, TOOLS, VOICES, _scenarios, build_call
+
+pytestmark = pytest.mark.skipif(
+    any(shutil.which(t) is None for t in TOOLS), reason="the corpus synthesisers are not installed"
+)
+
+
+def _build(tmp_path, name: str, split: str = "heldout", seed: int = 3):
+    rng = np.random.default_rng(seed)
+    scenario = next(s for s in _scenarios(rng) if s.name == name)
+    labels = json.loads(build_call(scenario, split, 1, rng, tmp_path).read_text())
+    return labels
+
+
+def test_every_scenario_has_expected_verdicts_and_both_splits_have_voices():
+    assert len(SCENARIOS) >= 10 and len(set(SCENARIOS)) == len(SCENARIOS)
+    engines = {split: {v.engine for v in voices} for split, voices in VOICES.items()}
+    assert engines["heldout"] >= {"espeak", "flite", "festival"} and "festival" not in engines["tune"]
+    assert not {v.label for v in VOICES["tune"]} & {v.label for v in VOICES["heldout"]}
+
+
+def test_labels_match_the_audio(tmp_path):
+    labels = _build(tmp_path, "drawn_out_backchannel")
+    turns = labels["turns"]
+    customer = next(t for t in turns if t["speaker"] == "customer")
+    backchannels = [e for e in labels["events"] if e["type"] == "backchannel"]
+    assert len(backchannels) == 2
+    for e in backchannels:
+        assert customer["start"] < e["at"] < customer["end"]
+    drawn = next(t for t in turns if t["text"] == "mm hmm")
+    assert drawn["end"] - drawn["start"] > 1.0
+    stereo = decode_file(tmp_path / f"{labels['name']}_stereo.wav", max_duration_s=600)
+    mono = decode_file(tmp_path / f"{labels['name']}_mono_8k.wav", max_duration_s=600)
+    assert stereo.channels == 2 and mono.channels == 1
+    assert abs(stereo.duration_s - labels["duration_s"]) < 0.1
+    # The agent's own channel is the louder one while the agent alone speaks.
+    side = 0 if labels["agent_channel"] == "left" else 1
+    first = turns[0]
+    a, b = (int(first["start"] * 16000), int(first["end"] * 16000))
+    own = np.sqrt(np.mean(stereo.samples[side, a:b] ** 2))
+    other = np.sqrt(np.mean(stereo.samples[1 - side, a:b] ** 2))
+    assert 20 * np.log10(own / other) > 6
+
+
+def test_a_cut_in_is_labelled_with_the_line_it_cuts_off(tmp_path):
+    labels = _build(tmp_path, "token_cut_in")
+    [cut] = [e for e in labels["events"] if e["type"] == "interruption"]
+    assert cut["by"] == "agent" and cut["interrupted"] == "customer" and cut["successful"]
+    cut_off = next(t for t in labels["turns"] if t.get("cut_off"))
+    assert cut_off["start"] < cut["at"] < cut_off["end"]
+
+
+@pytest.mark.models
+def test_a_drawn_out_backchannel_in_a_voice_never_tuned_on_is_no_cut_in(tmp_path, analyze):
+    """Class 1 of issue 14, end to end, in a held-out voice."""
+    labels = _build(tmp_path, "drawn_out_backchannel", seed=5)
+    report = analyze(tmp_path / f"{labels['name']}_stereo.wav")
+    assert report["metrics"]["interruptions"]["agent"]["count"] == 0
+    assert report["verdicts"]["listened_without_interrupting"]["result"] == "passed"
