@@ -125,6 +125,8 @@ ANSWER_WINDOW_S = 2.0
 #: Utterances with words shorter than this are alignment artefacts (Whisper's zero-length words), s.
 MIN_WORDED_S = 0.05
 _PUNCT = re.compile(r"[^\w'-]+")
+#: A hummed token: letters of m, h, n, u only ("mm", "hmm", "mhm", "m", "h", "n").
+_HUM = re.compile(r"^[mhnu]+$")
 #: Onsets and offsets of speech are moved to a word's edge only within this distance, s.
 SNAP_S = 0.35
 #: Bursts of wordless speech shorter than this are ignored (clicks, breaths), s.
@@ -231,10 +233,26 @@ def _is_backchannel_text(words: list[Word], max_units: int, echo: set[str] = fro
         while f" {phrase} " in text:
             text = text.replace(f" {phrase} ", " ", 1)
             units += 1
-    tokens = text.split()
+    tokens = _hums_as_one(text.split())
     if units + len(tokens) == 0 or units + len(tokens) > max_units:
         return False
     return all(_listener_token(t) or t in echo for t in tokens)
+
+
+def _hums_as_one(tokens: list[str]) -> list[str]:
+    """A run of hummed letters is one vocalisation: Whisper spells a long 'mm hmm' as "M -M -H -N -N."."""
+    out: list[str] = []
+    run: list[str] = []
+    for t in [*tokens, ""]:
+        if t and _HUM.match(t.replace("-", "")):
+            run.append(t.replace("-", ""))
+            continue
+        if run:
+            out += ["hmm"] if any(c in "mn" for c in "".join(run)) else run
+            run = []
+        if t:
+            out.append(t)
+    return out
 
 
 def is_closing(words: list[Word]) -> bool:
