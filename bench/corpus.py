@@ -1,7 +1,8 @@
 """The analysis on the synthetic corpus (:mod:`fixtures.corpus`), split by voices heard while tuning or not.
 
-For each call of ``bench/out/corpus/<split>/`` and each version (stereo,
-mono 16 kHz, mono 8 kHz through a telephone codec), prints the agent's
+For each call of ``bench/out/corpus/<split>/`` and each version (stereo at
+16 kHz and at 8 kHz through a telephone codec, mono at 16 kHz and at 8 kHz
+through the codec), prints the agent's
 interruptions (detected/labelled), the backchannels that were counted as
 interruptions, whether the stereo agent channel was found, and each verdict
 against the scenario's expected one. Then, per split and version: the share
@@ -27,16 +28,14 @@ from audio_features.config import Settings, apply_offline_environment
 from fixtures.corpus import OUT_DIR
 
 VERDICTS = ("listened_without_interrupting", "stayed_calm", "acknowledged_feelings")
-VERSIONS = {"stereo": "_stereo.wav", "mono16k": "_mono.wav", "mono8k": "_mono_8k.wav"}
+VERSIONS = {"stereo": "_stereo.wav", "stereo8k": "_stereo_8k.wav", "mono16k": "_mono.wav", "mono8k": "_mono_8k.wav"}
 SHORT = {"passed": "pass", "failed": "FAIL", "not_applicable": "n/a"}
 
 
 def _backchannel_cut_ins(labels: dict, report: dict) -> int:
     """Agent interruptions that start on a labelled agent backchannel (within 0.3 s of its span)."""
     spans = [
-        (t["start"], t["end"])
-        for t, e in _labelled_lines(labels)
-        if t["speaker"] == "agent" and e == "backchannel"
+        (t["start"], t["end"]) for t, e in _labelled_lines(labels) if t["speaker"] == "agent" and e == "backchannel"
     ]
     return sum(
         1
@@ -64,7 +63,7 @@ def score_call(labels: dict, version: str, report: dict) -> dict:
         "agent_cut_ins": (found, agent_cut_ins),
         "backchannels_as_cut_ins": _backchannel_cut_ins(labels, report),
         "agent_side_ok": None
-        if version != "stereo" or agent is None
+        if not version.startswith("stereo") or agent is None
         else agent["source"] == f"channel:{labels['agent_channel']}",
         "verdicts": {},
         "rtf": report["timings"]["real_time_factor"],
