@@ -25,7 +25,11 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
     words to test. So does speech that Whisper heard unsurely (the geometric
     mean of its word probabilities under ``backchannel_min_heard``): a
     listener's "yeah" under the other party's voice comes out as a guess ("I
-    can. Yes."), which is no lexical evidence either way.
+    can. Yes."), which is no lexical evidence either way. So, too, does
+    speech over the other party whose words are mostly theirs, the same words
+    at the same moments (``BLEED_SHARE``, ``BLEED_WORD_S``): in stereo that is
+    the other voice heard through the channel and written down by Whisper,
+    and the party's own speech in it is what its duration is measured on.
   - *the other party keeps talking through it*: they talk within
     ``backchannel_context_s`` both before and after it.
 
@@ -120,6 +124,13 @@ CLOSING_OTHER_WORDS = 3
 ECHO_WINDOW_S = 5.0
 #: Function words an echo may carry besides the repeated ones ("A 2019." after "it's a 2019").
 ECHO_FUNCTION_WORDS = frozenset("a an the it it's is to of in on my your i you we and".split())
+#: A word is the other party's voice heard through this channel when they said the same word starting
+#: within this long of it, s (about the spread of Whisper's word onsets on one voice).
+BLEED_WORD_S = 0.3
+#: ... and an utterance whose words are at least this share of such copies carries no words of its own
+#: (stereo crosstalk that Whisper wrote down: "I'd like to take my" on the agent's channel under the
+#: customer's "I'd like to update my", where the agent said "right").
+BLEED_SHARE = 0.5
 #: Speech right after the other party asked a question (this long after, or less, s) answers it: a turn.
 ANSWER_WINDOW_S = 2.0
 #: Utterances with words shorter than this are alignment artefacts (Whisper's zero-length words), s.
@@ -312,20 +323,33 @@ def _speaks(timeline: Timeline, start: float, end: float) -> bool:
     return end > start and bool(timeline.crop(Segment(start, end)))
 
 
-def _lexical(u: Utterance, others: list[Word], over: bool, settings: Settings) -> bool:
+def _lexical(u: Utterance, others: list[Word], over: bool, own_s: float, settings: Settings) -> bool:
     """The lexical test of a backchannel (module docstring); wordless speech by its duration.
 
     ``over``: the utterance is spoken over the other party's talk, where a repeat of their words is an
-    echo; after they stop, repeating them ("Yes, speaking.") confirms or answers.
+    echo; after they stop, repeating them ("Yes, speaking.") confirms or answers. ``own_s``: the
+    party's own speech within the utterance, s, the duration of an utterance whose words are the other
+    party's (:data:`BLEED_SHARE`).
     """
     if not u.words or heard(w.probability for w in u.words) < settings.backchannel_min_heard:
         return u.duration_s <= settings.backchannel_max_s
+    if over and _bleed_share(u.words, others) >= BLEED_SHARE:
+        return own_s <= settings.backchannel_max_s
     said = {_normalise(w.text) for w in others if over and u.start - ECHO_WINDOW_S <= w.start < u.start + 0.5}
     # An echo repeats a content word ("A 2019."); function words may go with it, but never make one ("I").
     content = {t for t in said if t and t not in ECHO_FUNCTION_WORDS}
     tokens = " ".join(_normalise(w.text) for w in u.words).split()
     echo = content | ECHO_FUNCTION_WORDS if content & set(tokens) else frozenset()
     return _is_backchannel_text(u.words, settings.backchannel_max_words, echo)
+
+
+def _bleed_share(words: list[Word], others: list[Word]) -> float:
+    """The share of ``words`` that the other party said too, each starting within ``BLEED_WORD_S`` of it."""
+    near = [(_normalise(o.text), o.start) for o in others if words[0].start - 1.0 <= o.start <= words[-1].end + 1.0]
+    copies = sum(
+        any(text == _normalise(w.text) and abs(start - w.start) <= BLEED_WORD_S for text, start in near) for w in words
+    )
+    return copies / len(words)
 
 
 def _answers_a_question(u: Utterance, others: list[Word]) -> bool:
@@ -341,7 +365,8 @@ def _classify(utterances: list[Utterance], speech: dict[str, Timeline], settings
     for u in utterances:
         other = _other(u.speaker, parties)
         over = other is not None and speech[other].crop(Segment(u.start, max(u.end, u.start + 1e-3))).duration() > 0
-        lexical.append(_lexical(u, words.get(other, []), over, settings))
+        own_s = speech.get(u.speaker, Timeline()).crop(Segment(u.start, max(u.end, u.start + 1e-3))).duration()
+        lexical.append(_lexical(u, words.get(other, []), over, own_s, settings))
     pause = settings.interruption_pause_s
     out = []
     for k, u in enumerate(utterances):

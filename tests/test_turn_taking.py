@@ -277,3 +277,26 @@ def test_a_closing_over_the_customer_finishing_is_not_a_cut_in(closing):
     assert tt.interruptions == []
     assert is_closing(agent.words)
     assert not is_closing(turn("agent", 0.9, "sorry I need the postcode thank you").words)
+
+
+def test_the_other_partys_words_heard_through_the_channel_are_not_the_agents():
+    """Stereo crosstalk that Whisper wrote down on the agent's channel: the agent said "right" (0.3 s of
+    their own speech) while the customer said "I'd like to update my address". The copies of the
+    customer's words are not the agent's, so the agent's speech is judged without them: a backchannel."""
+    customer = turn("customer", 0.0, LONG)
+    bleed = [Word(w.start + 0.05, w.end + 0.05, w.text, 0.9) for w in customer.words[4:8]]
+    agent = Turn("agent", bleed[0].start, bleed[-1].end, " ".join(w.text for w in bleed), bleed)
+    ann = activity([customer])
+    ann[Segment(bleed[1].start, bleed[1].start + 0.3), 99] = "agent"
+    tt = analyse_turn_taking([customer, agent], ann, SETTINGS)
+    assert tt.interruptions == []
+    assert [b.speaker for b in tt.backchannels] == ["agent"]
+
+
+def test_an_agent_saying_the_same_words_later_is_their_own():
+    """The same words a second after the customer are the agent's own: a cut-in over the customer."""
+    customer = turn("customer", 0.0, LONG)
+    said = [Word(w.start + 1.0, w.end + 1.0, w.text, 0.9) for w in customer.words[4:9]]
+    agent = Turn("agent", said[0].start, said[-1].end, " ".join(w.text for w in said), said)
+    tt = analyse_turn_taking([customer, agent], activity([customer, agent]), SETTINGS)
+    assert [i.by for i in tt.interruptions] == ["agent"]
