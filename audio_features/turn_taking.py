@@ -358,7 +358,9 @@ def _answers_a_question(u: Utterance, others: list[Word]) -> bool:
     return bool(before) and before[-1].text.rstrip().endswith("?") and u.start - before[-1].end <= ANSWER_WINDOW_S
 
 
-def _classify(utterances: list[Utterance], speech: dict[str, Timeline], settings: Settings) -> list[Utterance]:
+def _classify(
+    utterances: list[Utterance], speech: dict[str, Timeline], settings: Settings, *, own_transcripts: bool = False
+) -> list[Utterance]:
     parties = sorted(speech)
     words = {p: [w for u in utterances if u.speaker == p for w in u.words] for p in parties}
     lexical = []
@@ -389,10 +391,12 @@ def _classify(utterances: list[Utterance], speech: dict[str, Timeline], settings
             and _speaks(speech[other], u.end - 0.05, u.end + context)
         )
         # Wordless speech that is not a backchannel is kept only when it is longer than one and
-        # spoken over the other party: in an overlap Whisper often writes down one voice only.
+        # spoken over the other party: in an overlap Whisper often writes down one voice only (mono).
+        # With a transcript per party (stereo) nothing masks a party's words, so it is a murmur.
         # Anything else wordless is noise, breath or laughter.
         overlapped = (
             not u.words
+            and not own_transcripts
             and other is not None
             and u.duration_s > settings.backchannel_max_s
             and speech[other].crop(Segment(u.start, u.end)).duration() >= settings.interruption_min_overlap_s
@@ -490,7 +494,9 @@ def _switches(substantive: list[Utterance]) -> list[TurnSwitch]:
     return switches
 
 
-def analyse_turn_taking(turns: list[Turn], activity: Annotation, settings: Settings) -> TurnTaking:
+def analyse_turn_taking(
+    turns: list[Turn], activity: Annotation, settings: Settings, *, own_transcripts: bool = False
+) -> TurnTaking:
     """Find backchannels, interruptions and turn switches.
 
     Args:
@@ -498,6 +504,9 @@ def analyse_turn_taking(turns: list[Turn], activity: Annotation, settings: Setti
         activity: Speech of each party, labelled ``agent``/``customer``,
             overlaps included.
         settings: The turn-taking thresholds.
+        own_transcripts: Each party was transcribed on their own (stereo): wordless
+            speech over the other party is then a murmur, never a turn, as no other
+            voice in the same transcript can have hidden its words.
 
     Returns:
         Utterances (classified), backchannels, interruptions and switches.
@@ -505,7 +514,7 @@ def analyse_turn_taking(turns: list[Turn], activity: Annotation, settings: Setti
     speech = {label: activity.label_timeline(label).support() for label in activity.labels()}
     for turn in turns:
         speech.setdefault(turn.speaker, Timeline())
-    utterances = _classify(_utterances(turns, speech), speech, settings)
+    utterances = _classify(_utterances(turns, speech), speech, settings, own_transcripts=own_transcripts)
     taking = TurnTaking(
         utterances=utterances,
         backchannels=_listener_responses(utterances, settings.interruption_pause_s),

@@ -300,3 +300,14 @@ def test_an_agent_saying_the_same_words_later_is_their_own():
     agent = Turn("agent", said[0].start, said[-1].end, " ".join(w.text for w in said), said)
     tt = analyse_turn_taking([customer, agent], activity([customer, agent]), SETTINGS)
     assert [i.by for i in tt.interruptions] == ["agent"]
+
+
+def test_a_long_murmur_on_its_own_channel_is_no_cut_in_but_lost_words_in_a_mix_are():
+    """A drawn-out "mm hmm" of 1.3 s that Whisper left untranscribed. In stereo each party has their own
+    transcript, so no other voice hid its words: a murmur. In mono the other voice may have: a turn."""
+    customer = turn("customer", 0.0, LONG)
+    ann = activity([customer], extra=[("agent", 2.0, 3.3)])
+    stereo = analyse_turn_taking([customer], ann, SETTINGS, own_transcripts=True)
+    mono = analyse_turn_taking([customer], ann, SETTINGS)
+    assert stereo.interruptions == []
+    assert [i.by for i in mono.interruptions] == ["agent"]

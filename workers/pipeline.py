@@ -305,7 +305,9 @@ def _measure_and_judge(analysis: CallAnalysis, settings: Settings, stages: _Stag
             (s.role, a, b) for s in analysis.speakers for a, b in s.segments if b > a
         ):
             activity[Segment(start, end), track] = role
-        analysis.turn_taking = analyse_turn_taking(analysis.turns, activity, settings)
+        analysis.turn_taking = analyse_turn_taking(
+            analysis.turns, activity, settings, own_transcripts=analysis.mode == "stereo"
+        )
         analysis.metrics = talk_metrics(analysis.turn_taking, analysis.duration_s, settings)
         if analysis.tracks:
             words = {p: [w for t in analysis.turns if t.speaker == p for w in t.words] for p in analysis.tracks}
