@@ -366,8 +366,9 @@ def _classify(
     lexical = []
     for u in utterances:
         other = _other(u.speaker, parties)
-        over = other is not None and speech[other].crop(Segment(u.start, max(u.end, u.start + 1e-3))).duration() > 0
-        own_s = speech.get(u.speaker, Timeline()).crop(Segment(u.start, max(u.end, u.start + 1e-3))).duration()
+        span = Segment(u.start, max(u.end, u.start + 1e-3))
+        over = other is not None and speech[other].crop(span).duration() > 0
+        own_s = speech.get(u.speaker, Timeline()).crop(span).duration()
         lexical.append(_lexical(u, words.get(other, []), over, own_s, settings))
     pause = settings.interruption_pause_s
     out = []
