@@ -1,7 +1,7 @@
 # callscope image: the API (gunicorn) and the workers run from the same image.
 # Model weights are fetched and hash-checked at build time; nothing is downloaded at run time.
 FROM python:3.11-slim
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 PYANNOTE_METRICS_ENABLED=false \
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 PYANNOTE_METRICS_ENABLED=false ORT_DISABLE_TELEMETRY=1 \
     CALLSCOPE_CACHE_DIR=/opt/callscope/cache CALLSCOPE_DATA_DIR=/data
 WORKDIR /app
 COPY requirements.txt ./

@@ -29,11 +29,16 @@ def apply_offline_environment() -> None:
     """Keep every model load on this machine unless the user opts out.
 
     Sets ``HF_HUB_OFFLINE=1`` (opt out by exporting ``HF_HUB_OFFLINE=0``) and
-    turns off pyannote's usage telemetry, so that no call data or metadata
-    leaves the site. Call it first in every entry point.
+    turns off pyannote's usage telemetry and onnxruntime's (its 1DS client
+    resolves and posts to ``mobile.events.data.microsoft.com`` when an
+    ``InferenceSession`` is created, as for Silero VAD; only the
+    ``ORT_DISABLE_TELEMETRY`` variable, read before the library loads, stops
+    it: ``onnxruntime.disable_telemetry_events()`` does not), so that no call
+    data or metadata leaves the site. Call it first in every entry point.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

@@ -1,0 +1,66 @@
+"""Nothing reaches the network at run time: ``callscope analyze`` opens no internet socket.
+
+onnxruntime (Silero VAD) resolves and posts to its telemetry host when an
+``InferenceSession`` is created unless ``ORT_DISABLE_TELEMETRY`` is set
+before it loads (:func:`audio_features.config.apply_offline_environment`).
+The analysis runs as a user runs it, under ``strace``, which records every
+``connect``: any to an ``AF_INET``/``AF_INET6`` address (a DNS lookup
+included) fails the test. Unix sockets are local and allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import CALLS
+
+STRACE = shutil.which("strace")
+pytestmark = pytest.mark.skipif(STRACE is None, reason="strace is not installed (apt-get install strace)")
+INET_CONNECT = re.compile(r"connect\(\d+, \{sa_family=AF_INET6?")
+
+
+def _inet_connects(tmp_path: Path, code: str, env: dict[str, str]) -> list[str]:
+    trace = tmp_path / "trace.txt"
+    subprocess.run(
+        [STRACE, "-f", "-e", "trace=connect", "-o", str(trace), sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=600,
+    )
+    return [line for line in trace.read_text().splitlines() if INET_CONNECT.search(line)]
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+
+
+def test_the_check_sees_onnxruntime_telemetry_when_it_is_not_turned_off(tmp_path):
+    """Without the setting, creating a Silero session does try the network (so the test below can fail)."""
+    code = (
+        "import os, onnxruntime as ort, faster_whisper\n"
+        "p = os.path.join(os.path.dirname(faster_whisper.__file__), 'assets', 'silero_vad_v6.onnx')\n"
+        "ort.InferenceSession(p, providers=['CPUExecutionProvider'])\n"
+        "import time; time.sleep(15)\n"
+    )
+    assert _inet_connects(tmp_path, code, _env())
+
+
+def test_analyze_opens_no_internet_socket(tmp_path):
+    """A stereo call (Silero runs on each channel), then 15 s more: the telemetry fires seconds after a session is made."""
+    call = CALLS / "agitated_agent_stereo.flac"
+    code = (
+        "import time\n"
+        "from service.cli import main\n"
+        f"rc = main(['analyze', {str(call)!r}])\n"
+        "time.sleep(15)\n"
+        "raise SystemExit(rc)\n"
+    )
+    assert _inet_connects(tmp_path, code, _env()) == []
