@@ -2,8 +2,8 @@
 
 The real-call benchmark's RTF column mixes the model load into its first
 row and moves by 10-15 % from one run to the next on this machine (the
-Whisper stage alone, whose code did not change, took 19.5-22.3 s over the
-same four calls on three idle runs). This command loads the models once,
+Whisper stage alone, whose code did not change, took 19.2-22.3 s over the
+same four calls on four idle runs). This command loads the models once,
 then analyses each bank call of ``../shared/data/real`` in stereo and mono
 ``--repeat`` times and prints, per mode, the seconds spent in each stage
 summed over the calls, so that a change to one stage can be told apart
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import warnings
+from collections import Counter, defaultdict
 
 from audio_features.config import Settings, apply_offline_environment
 from bench.reference import REAL_DATA, real_calls
@@ -39,16 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env(**({"agent_channel": args.agent_channel} if args.agent_channel else {}))
     for path in calls[0].files.values():  # warm-up: model loads are not counted
         analyze_file(path, settings)
-    totals: dict[str, dict[str, float]] = {}
-    audio_s: dict[str, float] = {}
+    totals: dict[str, Counter[str]] = defaultdict(Counter)
+    audio_s: Counter[str] = Counter()
     for _ in range(args.repeat):
         for call in calls:
             for mode, path in call.files.items():
                 analysis = analyze_file(path, settings)
-                audio_s[mode] = audio_s.get(mode, 0.0) + analysis.audio.duration_s
-                for stage, seconds in analysis.timings.items():
-                    totals.setdefault(mode, {}).setdefault(stage, 0.0)
-                    totals[mode][stage] += seconds
+                audio_s[mode] += analysis.audio.duration_s
+                totals[mode].update(analysis.timings)
     for mode, stages in totals.items():
         cells = " ".join(f"{k.removesuffix('_s')} {v:.2f}" for k, v in stages.items())
         print(f"{mode:6s} audio {audio_s[mode]:.0f} s, RTF {stages['total_s'] / audio_s[mode]:.3f}; stage s: {cells}")
