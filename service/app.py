@@ -24,8 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from service.db import Call, FilterError, calls_query_from_args, database
+from service.db import FIELD_LIMITS, Call, FilterError, calls_query_from_args, database, field_problem
 from service.openapi import SPEC, docs_html
+from service.outbound import RefusedURL, check_url
+from service.outbound import session as outbound_session
 from service.pages import pages, secret_key
 from service.queue import QUEUE_NAME, connect, enqueue_call
 from service.settings import ServiceSettings
@@ -253,11 +255,10 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         agent_channel = meta.get("agent_channel") or None
         if agent_channel not in (None, "auto", "left", "right"):
             raise ApiError(400, "bad_agent_channel", "agent_channel must be 'auto', 'left' or 'right'")
-        callback_url = meta.get("callback_url") or None
-        if callback_url and not callback_url.startswith(("http://", "https://")):
-            raise ApiError(400, "bad_callback_url", "callback_url must be an http(s) URL")
         idempotency_key = request.headers.get("Idempotency-Key") or None
         external_id = meta.get("external_id") or None
+        _check_fields({**meta, "idempotency_key": idempotency_key})
+        callback_url = _callback_url(meta.get("callback_url"))
 
         with db.session() as s:
             existing = _existing(s, g.key_id, idempotency_key, external_id)
@@ -284,6 +285,17 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
             "callback_url": callback_url,
         }
         return _create_call(g.key_id, stream, filename, fields)
+
+    def _check_fields(fields: dict, names: dict[str, str] | None = None) -> None:
+        """400 ``bad_<field>`` for a text field its column cannot hold (``names`` renames a field)."""
+        for name in FIELD_LIMITS:
+            value, shown = fields.get(name), (names or {}).get(name, name)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise ApiError(400, f"bad_{shown}", f"{shown} must be a string")
+            if problem := field_problem(name, value):
+                raise ApiError(400, f"bad_{shown}", problem.replace(name, shown, 1))
 
     def _create_call(key_id: int, stream, filename: str, fields: dict):
         """Store the audio, check it is audio, write the call and enqueue it: 202, or 200 for a duplicate."""
@@ -367,6 +379,15 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
             raise ApiError(400, "bad_payload", "the webhook needs a recording id and an http(s) recording URL")
         if meta.get("agent_channel") not in (None, "auto", "left", "right"):
             raise ApiError(400, "bad_agent_channel", "agent_channel must be 'auto', 'left' or 'right'")
+        recording_id = str(recording_id) if isinstance(recording_id, int) else recording_id
+        _check_fields(
+            {**meta, "external_id": recording_id, "recording_url": recording_url}, {"external_id": "recording_id"}
+        )
+        try:
+            check_url(recording_url, settings.outbound)
+        except RefusedURL as exc:
+            raise ApiError(400, "bad_recording_url", f"recording_url refused: {exc}") from None
+        meta["callback_url"] = _callback_url(meta.get("callback_url"))
         key_id = db.webhook_key_id()
         with db.session() as s:
             existing = _existing(s, key_id, None, str(recording_id))
@@ -379,11 +400,22 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         finally:
             stream.close()
 
+    def _callback_url(value) -> str | None:
+        if not value:
+            return None
+        try:
+            check_url(str(value), settings.outbound)
+        except RefusedURL as exc:
+            raise ApiError(400, "bad_callback_url", f"callback_url refused: {exc}") from None
+        return str(value)
+
     def _fetch(url: str):
         import requests
 
         try:
-            response = requests.get(url, stream=True, timeout=(5, settings.fetch_timeout_s))
+            response = outbound_session(settings.outbound).get(url, stream=True, timeout=(5, settings.fetch_timeout_s))
+        except RefusedURL as exc:
+            raise ApiError(400, "bad_recording_url", f"recording_url refused: {exc}") from None
         except requests.RequestException as exc:
             raise ApiError(502, "fetch_failed", f"could not fetch the recording: {type(exc).__name__}") from None
         if response.status_code != 200:

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 __all__ = [
+    "FIELD_LIMITS",
     "ApiKey",
     "Base",
     "Call",
@@ -45,6 +46,7 @@ __all__ = [
     "FilterError",
     "calls_query",
     "calls_query_from_args",
+    "field_problem",
     "hash_key",
     "new_call_id",
     "utcnow",
@@ -323,3 +325,27 @@ def calls_query(
 def database(url: str) -> Database:
     """One :class:`Database` per URL and process (workers reuse it across jobs)."""
     return Database(url)
+
+
+#: Characters a caller may send in each text field: its column's length, which PostgreSQL enforces and
+#: SQLite does not. A URL's column has no limit; 2048 characters is the sitemaps protocol's URL limit,
+#: which every common browser and proxy carries.
+FIELD_LIMITS: dict[str, int] = {
+    "external_id": Call.__table__.c.external_id.type.length,
+    "idempotency_key": Call.__table__.c.idempotency_key.type.length,
+    "agent_id": Call.__table__.c.agent_id.type.length,
+    "language": Call.__table__.c.language.type.length,
+    "callback_url": 2048,
+    "recording_url": 2048,
+}
+
+
+def field_problem(name: str, value: str) -> str:
+    """Why ``value`` cannot be stored in field ``name`` ("" when it can): too long, or a control character
+    (PostgreSQL refuses NUL in text; the others break logs and CSV exports)."""
+    limit = FIELD_LIMITS[name]
+    if len(value) > limit:
+        return f"{name} is at most {limit} characters (this one has {len(value)})"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return f"{name} must not contain control characters"
+    return ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from service.db import FILTER_PARAMS
+from service.db import FIELD_LIMITS, FILTER_PARAMS
 
 __all__ = ["SPEC", "docs_html"]
 
@@ -16,6 +16,14 @@ _LIST_PARAMS = {
     "limit": "Page size, 1-200 (default 50).",
     "offset": "Calls to skip; the response's next_offset gives the next page.",
 }
+_TOO_LONG = "Longer, or with a control character: 400 bad_<field>, the message giving the limit."
+
+
+def _text(name: str, **extra) -> dict:
+    """A text field's schema, with the length its column holds (service.db.FIELD_LIMITS)."""
+    return {"type": "string", "maxLength": FIELD_LIMITS[name], "description": _TOO_LONG, **extra}
+
+
 _ID = [{"name": "call_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}]
 
 SPEC: dict = {
@@ -62,7 +70,7 @@ SPEC: dict = {
             "post": {
                 "summary": "Upload a call (multipart field 'audio', or a raw audio/* body)",
                 "parameters": [
-                    {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}}
+                    {"name": "Idempotency-Key", "in": "header", "required": False, "schema": _text("idempotency_key")}
                 ],
                 "requestBody": {
                     "content": {
@@ -72,11 +80,17 @@ SPEC: dict = {
                                 "required": ["audio"],
                                 "properties": {
                                     "audio": {"type": "string", "format": "binary"},
-                                    "external_id": {"type": "string"},
-                                    "agent_id": {"type": "string"},
+                                    "external_id": _text("external_id"),
+                                    "agent_id": _text("agent_id"),
                                     "agent_channel": {"enum": ["auto", "left", "right"]},
-                                    "language": {"type": "string"},
-                                    "callback_url": {"type": "string", "format": "uri"},
+                                    "language": _text("language"),
+                                    "callback_url": _text(
+                                        "callback_url",
+                                        format="uri",
+                                        description="Public http(s) URL POSTed to when the call ends; "
+                                        "loopback, private, link-local and multicast addresses get 400 "
+                                        "bad_callback_url unless CALLSCOPE_ALLOWED_FETCH_HOSTS allows them.",
+                                    ),
                                 },
                             }
                         },
@@ -128,6 +142,32 @@ SPEC: dict = {
             "post": {
                 "summary": "A finished recording from a telephony platform (signed; see service/webhooks.py)",
                 "security": [],
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["recording_id", "recording_url"],
+                                "properties": {
+                                    "recording_id": _text("external_id"),
+                                    "recording_url": _text(
+                                        "recording_url",
+                                        format="uri",
+                                        description="Public http(s) URL of the audio; other addresses, "
+                                        "and redirects to them, get 400 bad_recording_url.",
+                                    ),
+                                    "agent_id": _text("agent_id"),
+                                    "agent_channel": {"enum": ["auto", "left", "right"]},
+                                    "language": _text("language"),
+                                    "callback_url": _text("callback_url", format="uri"),
+                                },
+                            }
+                        },
+                        "application/x-www-form-urlencoded": {
+                            "schema": {"type": "object", "description": "Twilio's recording status callback"}
+                        },
+                    }
+                },
                 "responses": {
                     "202": _CALL,
                     "200": _CALL,

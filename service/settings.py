@@ -26,6 +26,8 @@ on one machine with nothing installed:
 * ``CALLSCOPE_SECRET_KEY``: signs the web pages' session cookie; unset, a
   random key is made once and kept in ``<data dir>/secret_key`` (mode 0600).
 * ``CALLSCOPE_SECURE_COOKIES`` (0): 1 sends the session cookie over HTTPS only.
+* ``CALLSCOPE_ALLOWED_FETCH_HOSTS`` (empty): host names and CIDR networks that callbacks and
+  recording fetches may reach although they are not public addresses (:mod:`service.outbound`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class ServiceSettings:
     secret_key: str = ""
     #: Send the session cookie only over HTTPS (set it behind a TLS proxy).
     secure_cookies: bool = False
+    #: Non-public hosts and networks that callbacks and recording fetches may reach (service.outbound).
+    allowed_fetch_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceSettings:
@@ -78,7 +82,17 @@ class ServiceSettings:
             ),
             secret_key=env.get("CALLSCOPE_SECRET_KEY", ""),
             secure_cookies=(env.get("CALLSCOPE_SECURE_COOKIES") or "0").lower() in ("1", "true", "yes"),
+            allowed_fetch_hosts=tuple(
+                x.strip() for x in (env.get("CALLSCOPE_ALLOWED_FETCH_HOSTS") or "").split(",") if x.strip()
+            ),
         )
+
+    @property
+    def outbound(self):
+        """The :class:`service.outbound.OutboundPolicy` these settings give."""
+        from service.outbound import OutboundPolicy
+
+        return OutboundPolicy.from_setting(self.allowed_fetch_hosts)
 
     @property
     def audio_dir(self) -> Path:

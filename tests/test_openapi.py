@@ -2,12 +2,14 @@
 
 Every operation gets generated requests (valid and not); every response must
 be documented (status code, content type, body schema) and none may be a
-server error. Uses an embedded Redis and SQLite; no worker runs.
+server error. Uses an embedded Redis, and SQLite and the system PostgreSQL (which enforces the column
+lengths SQLite ignores); no worker runs.
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
 import schemathesis
@@ -24,13 +26,42 @@ from service.settings import ServiceSettings
 schema = schemathesis.openapi.from_dict(SPEC)
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory):
+SYSTEM_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres() -> bool:
+    try:
+        import sqlalchemy
+
+        with sqlalchemy.create_engine(SYSTEM_POSTGRES, connect_args={"connect_timeout": 2}).connect():
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.skipif(not _postgres(), reason="no PostgreSQL here")),
+    ],
+)
+def live(request, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("openapi") / "data"
+    if request.param == "postgres":
+        import sqlalchemy
+
+        pg_schema = f"fuzz_{uuid.uuid4().hex[:8]}"
+        engine = sqlalchemy.create_engine(SYSTEM_POSTGRES)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {pg_schema}")
+        database_url = f"{SYSTEM_POSTGRES}?options=-csearch_path%3D{pg_schema}"
+    else:
+        database_url = f"sqlite:///{data_dir / 'db.sqlite'}"
     with embedded_redis(data_dir / "redis") as url:
         svc = ServiceSettings(
             data_dir=data_dir,
-            database_url=f"sqlite:///{data_dir / 'db.sqlite'}",
+            database_url=database_url,
             redis_url=url,
             max_upload_mb=1,
             rate_limit_per_min=100000,
@@ -41,6 +72,10 @@ def live(tmp_path_factory):
         threading.Thread(target=server.serve_forever, daemon=True).start()
         yield f"http://127.0.0.1:{server.server_port}", key
         server.shutdown()
+    if request.param == "postgres":
+        database(database_url).engine.dispose()
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {pg_schema} CASCADE")
 
 
 @schema.parametrize()

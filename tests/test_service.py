@@ -82,6 +82,7 @@ class Service:
             "DATABASE_URL": self.settings.database_url,
             "CALLSCOPE_DATA_DIR": str(self.settings.data_dir),
             "CALLSCOPE_JOB_RETRIES": str(self.settings.job_retries),
+            "CALLSCOPE_ALLOWED_FETCH_HOSTS": ",".join(self.settings.allowed_fetch_hosts),
             "PYTHONWARNINGS": "ignore",
         }
 
@@ -142,6 +143,8 @@ def service(request, tmp_path):
             job_retries=0,
             webhook_secret=WEBHOOK_SECRET,
             twilio_auth_token=TWILIO_TOKEN,
+            # The tests' recording servers and callback receivers listen on loopback.
+            allowed_fetch_hosts=("127.0.0.1",),
         )
         if redis_kind == "system":
             redis.Redis.from_url(redis_url).delete(f"rq:queue:{QUEUE_NAME}")
@@ -439,6 +442,78 @@ def test_signed_webhook_fetches_and_enqueues_once(service, recordings):
     assert _queued_jobs(service) == 1
     # The call is the service's like any other.
     assert service.get(f"/v1/calls/{call['id']}").json()["status"] == "queued"
+
+
+def test_outbound_urls_inside_the_site_are_refused(service, recordings):
+    """SSRF: callbacks and recording URLs that name an inside address get 400, and nothing is fetched."""
+    from dataclasses import replace
+
+    from test_outbound import INSIDE
+
+    strict = Service(replace(service.settings, allowed_fetch_hosts=()), service.key)
+    try:
+        for n, url in enumerate(INSIDE):
+            upload = strict.upload(callback_url=url)
+            assert upload.status_code == 400 and upload.json()["code"] == "bad_callback_url", (url, upload.text)
+            hook = _signed_post(strict, {"recording_id": f"SSRF-{n}", "recording_url": url})
+            assert hook.status_code == 400 and hook.json()["code"] == "bad_recording_url", (url, hook.text)
+            hook = _signed_post(
+                strict, {"recording_id": f"SSRF-cb-{n}", "recording_url": "http://8.8.8.8/a.wav", "callback_url": url}
+            )
+            assert hook.status_code == 400 and hook.json()["code"] == "bad_callback_url", (url, hook.text)
+        # The tests' own recording server is loopback too: refused without the allow list.
+        hook = _signed_post(strict, {"recording_id": "SSRF-local", "recording_url": f"{recordings}/{FIXTURE.name}"})
+        assert hook.status_code == 400 and "127.0.0.1" in hook.json()["message"]
+    finally:
+        strict.close()
+    assert _queued_jobs(service) == 0
+    assert service.get("/v1/calls").json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("field", "where"),
+    [
+        ("external_id", "form"),
+        ("agent_id", "form"),
+        ("language", "form"),
+        ("callback_url", "form"),
+        ("idempotency_key", "header"),
+        ("recording_id", "webhook"),
+        ("agent_id", "webhook"),
+        ("recording_url", "webhook"),
+    ],
+)
+def test_every_text_field_is_checked_against_its_column(service, field, where):
+    """A value one character over the limit gets 400 bad_<field> naming the limit; one at it is stored (on
+    PostgreSQL too, which enforces the column's length where SQLite does not)."""
+    from service.db import FIELD_LIMITS
+
+    limit = FIELD_LIMITS["external_id" if field == "recording_id" else field]
+
+    def value(n: int) -> str:
+        if field.endswith("_url"):
+            return "http://8.8.8.8/" + "a" * (n - len("http://8.8.8.8/"))
+        return ("x" * n) if field != "language" else "e" * n
+
+    def send(text: str):
+        if where == "header":
+            return service.upload(headers={"Idempotency-Key": text})
+        if where == "form":
+            return service.upload(**{field: text})
+        body = {"recording_id": "REC-LIMIT", "recording_url": "http://8.8.8.8/x.wav", field: text}
+        return _signed_post(service, body)
+
+    long = send(value(limit + 1))
+    assert long.status_code == 400, long.text
+    assert long.json()["code"] == f"bad_{field}" and str(limit) in long.json()["message"]
+    control = send(value(limit - 1) + "\x00")
+    assert control.status_code == 400 and control.json()["code"] == f"bad_{field}"
+    if where != "webhook" and field != "callback_url":  # stored as is, at the limit
+        ok = send(value(limit))
+        assert ok.status_code == 202, ok.text
+        shown = ok.json() if field in ("external_id", "agent_id") else None
+        assert shown is None or shown[field] == value(limit)
+    assert _queued_jobs(service) == (1 if where != "webhook" and field != "callback_url" else 0)
 
 
 def test_twilio_recording_callback(service, recordings):

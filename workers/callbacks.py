@@ -5,7 +5,9 @@ it>}``, signed like incoming webhooks (:mod:`service.webhooks`): ``X-Callscope-T
 ``X-Callscope-Signature: sha256=<HMAC-SHA256 of "<timestamp>.<body>">`` with
 ``CALLSCOPE_WEBHOOK_SECRET`` (unsigned when it is unset). Delivery is its own RQ job, retried with
 backoff (``RETRY_INTERVALS``); every attempt is recorded on the call (``callback.status``,
-``attempts``, ``error``), so a failed delivery is visible, never silent. Any 2xx counts as delivered.
+``attempts``, ``error``), so a failed delivery is visible, never silent. Any 2xx counts as delivered;
+a redirect is not followed (a 3xx is a failed attempt), and the receiver's address is checked and
+pinned as :mod:`service.outbound` says.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from rq import Callback, Queue, Retry
 from rq.serializers import JSONSerializer
 
 from service.db import Call, database
+from service.outbound import RefusedURL, session
 from service.settings import ServiceSettings
 from service.webhooks import sign
 
@@ -61,9 +64,14 @@ def deliver_callback(call_id: str) -> str:
         headers |= {"X-Callscope-Timestamp": ts, "X-Callscope-Signature": sign(settings.webhook_secret, ts, body)}
     error = None
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_S)
+        # Not followed: a receiver answers a delivery, it does not send it elsewhere.
+        response = session(settings.outbound).post(
+            url, data=body, headers=headers, timeout=TIMEOUT_S, allow_redirects=False
+        )
         if not 200 <= response.status_code < 300:
             error = f"HTTP {response.status_code}"
+    except RefusedURL as exc:
+        error = f"refused: {exc}"
     except requests.RequestException as exc:
         error = type(exc).__name__
     with db.session.begin() as s:
