@@ -45,26 +45,31 @@ def _format_duration(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def _wav_missing_bytes(path: Path, size: int) -> int:
-    """Bytes that a RIFF/WAVE file's ``data`` chunk declares beyond the end of the file.
+def _wav_data_chunk(path: Path) -> tuple[int, int] | None:
+    """(offset, declared size) of a RIFF/WAVE file's ``data`` chunk, in bytes; None if not a WAV or unknown.
 
     FFmpeg derives a WAV's duration from the file size, so a cut-off WAV
-    decodes without complaint; its own header is the only witness.
+    decodes without complaint, and a WAV whose header declares 6 hours over a
+    1-second body looks 1 second long; its own header is the only witness.
     """
     with path.open("rb") as f:
         head = f.read(12)
         if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-            return 0
+            return None
         while True:
             chunk = f.read(8)
             if len(chunk) < 8:
-                return 0
+                return None
             chunk_id, chunk_size = chunk[:4], int.from_bytes(chunk[4:], "little")
             if chunk_id == b"data":
-                if chunk_size in _WAV_UNKNOWN_SIZES:
-                    return 0
-                return max(0, f.tell() + chunk_size - size)
+                return None if chunk_size in _WAV_UNKNOWN_SIZES else (f.tell(), chunk_size)
             f.seek(chunk_size + (chunk_size & 1), 1)
+
+
+def _wav_missing_bytes(path: Path, size: int) -> int:
+    """Bytes that a RIFF/WAVE file's ``data`` chunk declares beyond the end of the file."""
+    chunk = _wav_data_chunk(path)
+    return 0 if chunk is None else max(0, chunk[0] + chunk[1] - size)
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,12 @@ def decode_file(path: str | Path, *, max_duration_s: float) -> DecodedAudio:
         source_rate = stream.codec_context.sample_rate or stream.rate or 0
         source_channels = stream.codec_context.channels or 0
         declared = _declared_duration_s(container, stream)
+        # Checked in this order: the length the header declares (a WAV's data chunk, or the container's
+        # duration) against the limit, before any decoding; then the decoded audio; then truncation.
+        wav_chunk = _wav_data_chunk(path) if container.format.name == "wav" else None
+        bytes_per_s = (stream.codec_context.bit_rate or 0) / 8
+        if wav_chunk is not None and bytes_per_s:
+            declared = max(declared or 0.0, wav_chunk[1] / bytes_per_s)
         if declared is not None and declared > max_duration_s:
             raise TooLong(
                 f"{path}: {_format_duration(declared)} is longer than the {_format_duration(max_duration_s)} limit. "

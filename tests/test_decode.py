@@ -132,3 +132,19 @@ def test_six_hour_file_is_refused_fast(tmp_path):
     with pytest.raises(TooLong, match="6:00:00 is longer than the 3:00:00 limit"):
         decode_file(path, max_duration_s=3 * 3600)
     assert time.perf_counter() - start < 5
+
+
+def test_a_header_that_declares_six_hours_over_a_short_body_is_too_long(tmp_path):
+    """The header's declared length is checked before decoding, so a 6-hour WAV header over a 1 s body is
+    audio_too_long (as the FLAC case is), not truncated_audio: the order is limit, decode, truncation."""
+    path = write_audio(tmp_path / "short.wav", _tones(8000, seconds=1, channels=1), 8000, "wav_pcm16")
+    data = bytearray(path.read_bytes())
+    i = data.index(b"data")
+    data[i + 4 : i + 8] = (8000 * 2 * 6 * 3600).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(TooLong, match="6:00:00 is longer than the 3:00:00 limit") as caught:
+        decode_file(path, max_duration_s=3 * 3600)
+    assert caught.value.code == "audio_too_long"
+    # Under the limit, the same header is a truncated file.
+    with pytest.raises(TruncatedAudio):
+        decode_file(path, max_duration_s=7 * 3600)
