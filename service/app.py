@@ -32,7 +32,7 @@ from service.pages import pages, secret_key
 from service.queue import QUEUE_NAME, connect, enqueue_call
 from service.settings import ServiceSettings
 from service.sniff import audio_container
-from service.storage import FileStorage, TooLarge
+from service.storage import FileStorage, TooLarge, worker_token_ok
 from service.webhooks import verify, verify_twilio
 
 __all__ = ["ApiError", "create_app"]
@@ -216,36 +216,31 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     @app.get("/metrics")
     @authenticated
     def metrics():
+        """Queue depth and calls by status (read now), and the counters and stage histograms that workers
+        add to as calls finish (service.metrics). No report is read."""
         from prometheus_client import CollectorRegistry, Gauge, generate_latest
         from sqlalchemy import func
+
+        from service.metrics import collect
 
         registry = CollectorRegistry()
         depth = Gauge("callscope_queue_depth", "Jobs waiting in the calls queue", registry=registry)
         by_status = Gauge("callscope_calls", "Calls by status", ["status"], registry=registry)
-        stage = Gauge(
-            "callscope_stage_seconds_mean",
-            "Mean seconds per pipeline stage over the last 200 finished calls",
-            ["stage"],
-            registry=registry,
-        )
         try:
             depth.set(redis().llen(f"rq:queue:{QUEUE_NAME}"))
         except (RedisError, ApiError):
             depth.set(float("nan"))
         with db.session() as s:
             counts = dict(s.execute(select(Call.status, func.count()).group_by(Call.status)).all())
-            reports = s.scalars(
-                select(Call.report).where(Call.status == "done").order_by(Call.finished_at.desc()).limit(200)
-            ).all()
         for status in ("queued", "processing", "done", "failed"):
             by_status.labels(status).set(counts.get(status, 0))
-        sums: dict[str, list[float]] = {}
-        for report in reports:
-            for name, value in (report or {}).get("timings", {}).items():
-                if name.endswith("_s") and name != "total_s":
-                    sums.setdefault(name[:-2], []).append(value)
-        for name, values in sums.items():
-            stage.labels(name).set(sum(values) / len(values))
+        families = collect(db)
+
+        class _Table:
+            def collect(self):
+                return families
+
+        registry.register(_Table())
         return generate_latest(registry), 200, {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
 
     @app.post("/v1/calls")
@@ -331,9 +326,11 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         body = _view(call)
         try:
             enqueue_call(redis(), call.id, settings)
-        except (RedisError, ApiError):  # stored durably: `callscope requeue` (run by `callscope serve`) queues it
-            app.logger.exception("enqueue failed for call %s", call.id)
-            body["warning"] = "the queue is unavailable; the call is stored and will be queued by `callscope requeue`"
+        except (RedisError, ApiError):  # stored durably: the requeue sweep (service.requeue) queues it
+            app.logger.warning("call %s stored but not queued: the queue is unavailable", call.id)
+            body["warning"] = (
+                "the queue is unavailable; the call is stored and will be queued when it is back (the requeue sweep)"
+            )
         return jsonify(body), 202
 
     def _existing(session, key_id: int, idempotency_key: str | None, external_id: str | None) -> Call | None:
@@ -454,6 +451,20 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
             container = audio_container(f.read(64))
         mime = _MIME.get(container or "", mimetypes.guess_type(call.filename)[0] or "application/octet-stream")
         return send_file(path, mimetype=mime, conditional=True, download_name=call.filename or f"{call.id}.audio")
+
+    @app.get("/v1/worker/audio/<call_id>")
+    def worker_audio(call_id: str):
+        """A call's recording for a worker on another host (service.storage.ApiAudio): the worker token only."""
+        if not worker_token_ok(settings.worker_token, request.headers.get("Authorization")):
+            raise ApiError(
+                401, "unauthorized", "this route is for workers: send 'Authorization: Bearer <CALLSCOPE_WORKER_TOKEN>'"
+            )
+        with db.session() as s:
+            call = _call_or_404(s, call_id)
+        path = storage.path(call.audio_key)
+        if not path.is_file():
+            raise ApiError(404, "audio_not_found", "the audio of this call is no longer stored")
+        return send_file(path, mimetype="application/octet-stream", conditional=False)
 
     @app.get("/v1/calls")
     @authenticated

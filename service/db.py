@@ -44,6 +44,7 @@ __all__ = [
     "Call",
     "Database",
     "FilterError",
+    "MetricRow",
     "calls_query",
     "calls_query_from_args",
     "field_problem",
@@ -181,6 +182,16 @@ class Call(Base):
             },
             "verdicts": {name: getattr(self, column) for name, column in VERDICT_COLUMNS.items()},
         }
+
+
+class MetricRow(Base):
+    """One counter, or one histogram bucket, sum or count, of :mod:`service.metrics`: ``value`` only grows."""
+
+    __tablename__ = "metrics"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    labels: Mapped[str] = mapped_column(String(200), primary_key=True, default="")
+    value: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -37,7 +37,10 @@ SPEC: dict = {
         "also need the page's 'X-CSRF-Token' header, or get 403 csrf_failed.",
     },
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "worker": {"type": "http", "scheme": "bearer", "description": "CALLSCOPE_WORKER_TOKEN"},
+        },
         "schemas": {
             "Error": {
                 "type": "object",
@@ -178,6 +181,15 @@ SPEC: dict = {
                     "502": _ERROR,
                 },
             }
+        },
+        "/v1/worker/audio/{call_id}": {
+            "parameters": _ID,
+            "get": {
+                "summary": "A call's recording, for a worker on a host without the API's data directory "
+                "(Authorization: Bearer <CALLSCOPE_WORKER_TOKEN>; API keys are refused)",
+                "security": [{"worker": []}],
+                "responses": {"200": {"description": "Audio"}, "401": _ERROR, "404": _ERROR},
+            },
         },
         "/healthz": {
             "get": {

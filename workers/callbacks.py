@@ -23,12 +23,17 @@ from service.outbound import RefusedURL, session
 from service.settings import ServiceSettings
 from service.webhooks import sign
 
-__all__ = ["RETRY_INTERVALS", "deliver_callback", "enqueue_callback"]
+__all__ = ["RETRY_INTERVALS", "callback_job_id", "deliver_callback", "enqueue_callback"]
 
 #: Waits between delivery attempts, s: 6 attempts over about 35 minutes.
 RETRY_INTERVALS = [10, 30, 120, 600, 1200]
 #: Seconds to wait for the receiver.
 TIMEOUT_S = 10
+
+
+def callback_job_id(call_id: str) -> str:
+    """The delivery job of a call's callback (one per call, so the requeue sweep can find it)."""
+    return f"callback-{call_id}"
 
 
 def enqueue_callback(redis, call_id: str, settings: ServiceSettings) -> None:
@@ -37,6 +42,7 @@ def enqueue_callback(redis, call_id: str, settings: ServiceSettings) -> None:
     queue.enqueue(
         "workers.callbacks.deliver_callback",
         call_id,
+        job_id=callback_job_id(call_id),
         retry=Retry(max=len(intervals), interval=intervals),
         job_timeout=60,
         on_failure=Callback("workers.callbacks.on_callback_failure"),

@@ -15,20 +15,26 @@ loaded models copy-on-write instead of loading them again.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import socket
 import time
 import traceback
 
+from redis.exceptions import RedisError
 from rq import get_current_job
 
 from audio_features.config import Settings, apply_offline_environment
 from audio_features.errors import CallscopeError
 from service.db import VERDICT_COLUMNS, Call, database, utcnow
+from service.metrics import count, observe_stages, safely
 from service.settings import ServiceSettings
-from service.storage import FileStorage
+from service.storage import audio_source
 
-__all__ = ["analyse_call", "mark_failed", "notify", "on_job_failure", "update_call"]
+log = logging.getLogger("callscope.jobs")
+
+__all__ = ["analyse_call", "count_retry", "mark_failed", "notify", "on_job_failure", "update_call"]
 
 #: Progress is written at most this often, s.
 PROGRESS_EVERY_S = 1.0
@@ -47,7 +53,17 @@ def update_call(call_id: str, **fields) -> None:
 def mark_failed(call_id: str, code: str, message: str) -> None:
     """End a call ``failed`` with a reason (used by the job, its failure hook and the worker)."""
     update_call(call_id, status="failed", error_code=code, error=message[:2000], finished_at=utcnow())
+    safely(count, _db(), "callscope_calls_failed_total", f"code={code}")
     notify(call_id)
+
+
+def count_retry() -> None:
+    """An analysis goes back in the queue (service.metrics)."""
+    safely(count, _db(), "callscope_job_retries_total")
+
+
+def _db():
+    return database(ServiceSettings.from_env().database_url)
 
 
 def notify(call_id: str) -> None:
@@ -62,7 +78,10 @@ def notify(call_id: str) -> None:
         from service.queue import connect
         from workers.callbacks import enqueue_callback
 
-        enqueue_callback(connect(url), call_id, service)
+        try:
+            enqueue_callback(connect(url), call_id, service)
+        except RedisError:  # the call is recorded; the requeue sweep queues its callback (service.requeue)
+            log.warning("could not queue the callback of call %s: Redis is unavailable", call_id)
 
 
 def analyse_call(call_id: str) -> str:
@@ -95,13 +114,14 @@ def analyse_call(call_id: str) -> str:
         last[0], last[1] = now, stage
         if job is not None:
             job.meta.update({"stage": stage, "progress": round(fraction, 3)})
-            job.save_meta()
+            with contextlib.suppress(RedisError):  # Redis down: the database has the progress; go on
+                job.save_meta()
         update_call(call_id, stage=stage, progress=fraction)
 
     settings = Settings.from_env(agent_channel=agent_channel or None, language=language or None)
-    path = FileStorage(service.audio_dir).path(audio_key)
     try:
-        analysis = analyze_file(path, settings, progress=progress)
+        with audio_source(service).local(call_id, audio_key) as path:
+            analysis = analyze_file(path, settings, progress=progress)
     except CallscopeError as exc:  # the input's fault: retrying will not help
         mark_failed(call_id, exc.code, exc.message)
         return "failed"
@@ -118,6 +138,7 @@ def analyse_call(call_id: str) -> str:
         finished_at=utcnow(),
         **{column: verdicts.get(name, {}).get("result") for name, column in VERDICT_COLUMNS.items()},
     )
+    safely(observe_stages, db, report.get("timings", {}))
     notify(call_id)
     return "done"
 
@@ -127,5 +148,6 @@ def on_job_failure(job, connection, exc_type, exc_value, tb) -> None:
     reason = "".join(traceback.format_exception_only(exc_type, exc_value)).strip() if exc_type else "job failed"
     if job.retries_left:
         update_call(job.id, status="queued", stage=None, error_code="analysis_failed", error=f"{reason}; retrying")
+        count_retry()
     else:
         mark_failed(job.id, "analysis_failed", f"the analysis failed: {reason}. The call can be re-queued.")

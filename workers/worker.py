@@ -22,7 +22,9 @@ worker killed by the OOM killer and restarted by systemd or docker hands its
 call on at once. A call whose worker vanished with its host is found by RQ's
 abandoned-job cleanup, run by any live worker, once the job's lease in the
 started registry lapses; its failure callback re-queues it (retries left) or
-ends it ``failed``, and ``callscope requeue`` puts a failed call back.
+ends it ``failed``, and ``callscope requeue`` puts a failed call back. Every
+worker also runs the requeue sweep (:mod:`service.requeue`) every
+``SWEEP_EVERY_S``, so a call that Redis lost or stranded is queued again.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ from audio_features.config import Settings, apply_offline_environment
 from service.db import Call, database
 from service.queue import QUEUE_NAME, connect
 from service.settings import ServiceSettings
-from workers.jobs import mark_failed, update_call
+from workers.jobs import count_retry, mark_failed, update_call
 
-__all__ = ["preload_models", "reap_dead_worker", "reap_predecessors", "run_worker"]
+__all__ = ["count_worker_restart", "preload_models", "reap_dead_worker", "reap_predecessors", "run_worker"]
 
 log = logging.getLogger("callscope.worker")
 
@@ -61,6 +63,7 @@ def preload_models(settings: Settings) -> None:
 def _died(call_id: str, why: str, retry: bool) -> None:
     if retry:
         update_call(call_id, status="queued", stage=None, error_code="worker_died", error=f"{why}; retrying")
+        count_retry()
     else:
         mark_failed(call_id, "worker_died", f"{why}. Re-queue it with `callscope requeue`.")
 
@@ -127,9 +130,37 @@ def reap_predecessors(redis_url: str) -> list[str]:
         if tag != me and _alive(pid):
             continue
         reaped += reap_dead_worker(pid, None, redis_url)
+        count_worker_restart()
     if reaped:
         log.warning("handed on %d call(s) left by a worker of this host that is gone: %s", len(reaped), reaped)
     return reaped
+
+
+def _start_sweeps(redis_url: str) -> None:
+    """Run the requeue sweep (service.requeue) every SWEEP_EVERY_S in a daemon thread of this worker, so
+    that deployments without `callscope serve` (compose, systemd) also finish calls stranded by Redis."""
+    import threading
+    import time
+
+    from service.requeue import SWEEP_EVERY_S, requeue_unfinished
+
+    def loop() -> None:
+        while True:
+            time.sleep(SWEEP_EVERY_S)
+            try:
+                if n := requeue_unfinished(ServiceSettings.from_env(), redis_url):
+                    log.warning("re-queued %d unfinished call(s) that had no live job", n)
+            except Exception as exc:  # Redis down: the next sweep does it
+                log.warning("requeue sweep skipped: %s", exc)
+
+    threading.Thread(target=loop, name="callscope-requeue-sweep", daemon=True).start()
+
+
+def count_worker_restart() -> None:
+    """A worker was found dead and replaced (service.metrics)."""
+    from service.metrics import count, safely
+
+    safely(count, database(ServiceSettings.from_env().database_url), "callscope_worker_restarts_total")
 
 
 def worker_tag(pid: int | None = None) -> str:
@@ -149,6 +180,7 @@ def run_worker(redis_url: str, *, burst: bool = False, fork: bool = False, prelo
     if preload and not fork:
         preload_models(Settings.from_env())
     reap_predecessors(redis_url)
+    _start_sweeps(redis_url)
     redis = connect(redis_url)
     queues = [Queue(name, connection=redis, serializer=JSONSerializer) for name in (QUEUE_NAME, "callbacks")]
     cls = Worker if fork else SimpleWorker
