@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -86,3 +87,41 @@ def fixture_cases(names, suffixes, known_misses: dict[tuple[str, str], str]) -> 
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             cases.append(pytest.param(name, suffix, marks=marks, id=f"{name}{suffix}"))
     return cases
+
+
+SYSTEM_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def reachable_postgres(url: str = SYSTEM_POSTGRES) -> bool:
+    """Whether PostgreSQL answers at ``url`` within 2 s."""
+    try:
+        import sqlalchemy
+
+        with sqlalchemy.create_engine(url, connect_args={"connect_timeout": 2}).connect():
+            return True
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def postgres_schema(prefix: str = "t"):
+    """A database URL on the system PostgreSQL with a schema of its own (runs do not see each other's rows);
+    the schema is dropped afterwards."""
+    import uuid
+
+    import sqlalchemy
+
+    from service.db import database
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    engine = sqlalchemy.create_engine(SYSTEM_POSTGRES)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = f"{SYSTEM_POSTGRES}?options=-csearch_path%3D{schema}"
+    try:
+        yield url
+    finally:
+        database(url).engine.dispose()
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        engine.dispose()

@@ -8,11 +8,12 @@ lengths SQLite ignores); no worker runs.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-import uuid
 
 import pytest
 import schemathesis
+from helpers import postgres_schema, reachable_postgres
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from werkzeug.serving import make_server
@@ -26,38 +27,24 @@ from service.settings import ServiceSettings
 schema = schemathesis.openapi.from_dict(SPEC)
 
 
-SYSTEM_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _postgres() -> bool:
-    try:
-        import sqlalchemy
-
-        with sqlalchemy.create_engine(SYSTEM_POSTGRES, connect_args={"connect_timeout": 2}).connect():
-            return True
-    except Exception:
-        return False
-
-
 @pytest.fixture(
     scope="module",
     params=[
         "sqlite",
-        pytest.param("postgres", marks=pytest.mark.skipif(not _postgres(), reason="no PostgreSQL here")),
+        pytest.param("postgres", marks=pytest.mark.skipif(not reachable_postgres(), reason="no PostgreSQL here")),
     ],
 )
 def live(request, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("openapi") / "data"
-    if request.param == "postgres":
-        import sqlalchemy
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgres":
+            database_url = stack.enter_context(postgres_schema("fuzz"))
+        else:
+            database_url = f"sqlite:///{data_dir / 'db.sqlite'}"
+        yield from _serve(data_dir, database_url)
 
-        pg_schema = f"fuzz_{uuid.uuid4().hex[:8]}"
-        engine = sqlalchemy.create_engine(SYSTEM_POSTGRES)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {pg_schema}")
-        database_url = f"{SYSTEM_POSTGRES}?options=-csearch_path%3D{pg_schema}"
-    else:
-        database_url = f"sqlite:///{data_dir / 'db.sqlite'}"
+
+def _serve(data_dir, database_url):
     with embedded_redis(data_dir / "redis") as url:
         svc = ServiceSettings(
             data_dir=data_dir,
@@ -72,10 +59,6 @@ def live(request, tmp_path_factory):
         threading.Thread(target=server.serve_forever, daemon=True).start()
         yield f"http://127.0.0.1:{server.server_port}", key
         server.shutdown()
-    if request.param == "postgres":
-        database(database_url).engine.dispose()
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {pg_schema} CASCADE")
 
 
 @schema.parametrize()

