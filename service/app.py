@@ -18,7 +18,7 @@ import functools
 import mimetypes
 import time
 
-from flask import Flask, g, jsonify, request, send_file, session, url_for
+from flask import Flask, g, jsonify, request, session, url_for
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +32,7 @@ from service.pages import pages, secret_key
 from service.queue import QUEUE_NAME, connect, enqueue_call
 from service.settings import ServiceSettings
 from service.sniff import audio_container
-from service.storage import FileStorage, TooLarge, worker_token_ok
+from service.storage import TooLarge, open_storage, worker_token_ok
 from service.webhooks import verify, verify_twilio
 
 __all__ = ["ApiError", "create_app"]
@@ -69,7 +69,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         SESSION_COOKIE_NAME="callscope_session",
     )
     db = database(settings.database_url)
-    storage = FileStorage(settings.audio_dir)
+    storage = open_storage(settings)
     app.extensions["callscope"] = {"settings": settings, "db": db, "storage": storage}
 
     def redis():
@@ -444,13 +444,11 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     def get_audio(call_id: str):
         with db.session() as s:
             call = _call_or_404(s, call_id)
-        path = storage.path(call.audio_key)
-        if not path.is_file():
+        if not storage.exists(call.audio_key):
             raise ApiError(404, "audio_not_found", "the audio of this call is no longer stored")
-        with path.open("rb") as f:
-            container = audio_container(f.read(64))
+        container = audio_container(storage.head(call.audio_key))
         mime = _MIME.get(container or "", mimetypes.guess_type(call.filename)[0] or "application/octet-stream")
-        return send_file(path, mimetype=mime, conditional=True, download_name=call.filename or f"{call.id}.audio")
+        return storage.send(call.audio_key, mime, download_name=call.filename or f"{call.id}.audio")
 
     @app.get("/v1/worker/audio/<call_id>")
     def worker_audio(call_id: str):
@@ -461,10 +459,9 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
             )
         with db.session() as s:
             call = _call_or_404(s, call_id)
-        path = storage.path(call.audio_key)
-        if not path.is_file():
+        if not storage.exists(call.audio_key):
             raise ApiError(404, "audio_not_found", "the audio of this call is no longer stored")
-        return send_file(path, mimetype="application/octet-stream", conditional=False)
+        return storage.send(call.audio_key, "application/octet-stream", conditional=False)
 
     @app.get("/v1/calls")
     @authenticated

@@ -10,6 +10,10 @@ on one machine with nothing installed:
   share the API's data directory; the worker fetches each recording from the
   API, authorised by ``CALLSCOPE_WORKER_TOKEN`` (the same long random secret
   on the API and every worker; unset on the API, the route is closed).
+* ``CALLSCOPE_STORAGE_URL`` (empty: ``<data dir>/audio``): ``s3://bucket/prefix`` keeps the
+  recordings in an S3-compatible object store (:class:`service.storage.S3Storage`) that the API
+  and every worker reach with the usual ``AWS_*`` variables (``AWS_ENDPOINT_URL`` for a store
+  that is not AWS); no worker then needs the data directory or ``CALLSCOPE_API_URL``.
 * ``DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<data dir>/callscope.db``.
   PostgreSQL: ``postgresql+psycopg://user@host/db``.
 * ``REDIS_URL``: a Redis server; unset, ``callscope serve`` starts an embedded
@@ -66,6 +70,8 @@ class ServiceSettings:
     allowed_fetch_hosts: tuple[str, ...] = ()
     #: Workers: fetch recordings from this API instead of the data directory (no shared disk).
     api_url: str = ""
+    #: ``s3://bucket/prefix``: recordings in an S3-compatible store; empty: under ``audio_dir``.
+    storage_url: str = ""
     #: Shared secret of the API's worker-only audio route; empty: the route refuses everyone.
     worker_token: str = ""
 
@@ -73,6 +79,10 @@ class ServiceSettings:
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceSettings:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("CALLSCOPE_DATA_DIR") or "data").resolve()
+        if storage_url := env.get("CALLSCOPE_STORAGE_URL", ""):
+            from service.storage import parse_s3_url
+
+            parse_s3_url(storage_url)  # a bad one is a ConfigError (exit 2, bad_setting) at start
         return cls(
             data_dir=data_dir,
             database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'callscope.db'}",
@@ -91,6 +101,7 @@ class ServiceSettings:
             secret_key=env.get("CALLSCOPE_SECRET_KEY", ""),
             secure_cookies=(env.get("CALLSCOPE_SECURE_COOKIES") or "0").lower() in ("1", "true", "yes"),
             api_url=env.get("CALLSCOPE_API_URL", ""),
+            storage_url=storage_url,
             worker_token=env.get("CALLSCOPE_WORKER_TOKEN", ""),
             allowed_fetch_hosts=tuple(
                 x.strip() for x in (env.get("CALLSCOPE_ALLOWED_FETCH_HOSTS") or "").split(",") if x.strip()

@@ -9,6 +9,12 @@ there; workers read through :func:`audio_source`:
   from the API (``GET /v1/worker/audio/<call id>``, authorised by the shared
   ``CALLSCOPE_WORKER_TOKEN``) into a temporary file that is removed after the analysis
   (:class:`ApiAudio`).
+
+With ``CALLSCOPE_STORAGE_URL=s3://bucket/prefix`` the recordings live in an S3-compatible object
+store instead (:class:`S3Storage`, boto3): the API and every worker read and write it directly, so
+no host needs the data directory or the API for audio. Credentials, region and endpoint come from
+boto3's usual sources (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``,
+``AWS_ENDPOINT_URL`` for MinIO, Ceph, SeaweedFS or ``rclone serve s3``, or a profile).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["ApiAudio", "FileStorage", "TooLarge", "audio_source", "worker_token_ok"]
+__all__ = ["ApiAudio", "FileStorage", "S3Storage", "TooLarge", "audio_source", "open_storage", "worker_token_ok"]
 
 CHUNK = 1 << 20
 
@@ -50,15 +56,8 @@ class FileStorage:
         key = uuid.uuid4().hex
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        size = 0
+        tmp, size = _spool(stream, max_bytes, dir=target.parent)
         try:
-            with os.fdopen(fd, "wb") as out:
-                while block := stream.read(CHUNK):
-                    size += len(block)
-                    if size > max_bytes:
-                        raise TooLarge(size)
-                    out.write(block)
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except BaseException:
@@ -70,8 +69,153 @@ class FileStorage:
         with self.path(key).open("rb") as f:
             return f.read(n)
 
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def send(self, key: str, mimetype: str, download_name: str | None = None, conditional: bool = True):
+        """A Flask response with the recording (range requests answered when ``conditional``)."""
+        from flask import send_file
+
+        return send_file(self.path(key), mimetype=mimetype, conditional=conditional, download_name=download_name)
+
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+
+def _spool(stream: BinaryIO, max_bytes: int, dir: Path | None = None) -> tuple[str, int]:
+    """Copy ``stream`` to a temporary file; (path, size). Raises TooLarge past ``max_bytes`` (file removed)."""
+    fd, tmp = tempfile.mkstemp(dir=dir, prefix=".upload-")
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while block := stream.read(CHUNK):
+                size += len(block)
+                if size > max_bytes:
+                    raise TooLarge(size)
+                out.write(block)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp, size
+
+
+class S3Storage:
+    """Recordings as objects ``<prefix>/<id[:2]>/<id>`` in an S3 bucket (``s3://bucket/prefix``).
+
+    An upload is spooled to a local temporary file first (so the size cap holds before anything is
+    sent) and then put as one object, multipart for large files: a reader never sees half an object.
+    Playback range requests are passed through to the store.
+    """
+
+    def __init__(self, url: str, client=None):
+        bucket, prefix = parse_s3_url(url)
+        self.url, self.bucket, self.prefix = url, bucket, prefix
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            # Checksums only where S3 requires them: stores other than AWS (and AWS itself on a ranged
+            # read) may return the whole object's checksum with part of it, which botocore would reject.
+            config = Config(request_checksum_calculation="when_required", response_checksum_validation="when_required")
+            client = boto3.client("s3", config=config)
+        self.client = client
+
+    def object_key(self, key: str) -> str:
+        if not key.isalnum():
+            raise ValueError(f"bad storage key {key!r}")
+        return "/".join(p for p in (self.prefix, key[:2], key) if p)
+
+    def save(self, stream: BinaryIO, max_bytes: int) -> tuple[str, int]:
+        key = uuid.uuid4().hex
+        tmp, size = _spool(stream, max_bytes)
+        try:
+            self.client.upload_file(tmp, self.bucket, self.object_key(key))
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return key, size
+
+    def head(self, key: str, n: int = 64) -> bytes:
+        if n <= 0:
+            return b""
+        try:
+            obj = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key), Range=f"bytes=0-{n - 1}")
+        except self.client.exceptions.ClientError as exc:
+            if _status(exc) == 416:  # an empty object has no byte 0
+                return b""
+            raise
+        return obj["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
+        except self.client.exceptions.ClientError as exc:
+            if _status(exc) == 404:
+                return False
+            raise
+        return True
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
+
+    @contextlib.contextmanager
+    def local(self, call_id: str, key: str) -> Iterator[Path]:
+        fd, tmp = tempfile.mkstemp(prefix="callscope-audio-")
+        os.close(fd)
+        try:
+            self.client.download_file(self.bucket, self.object_key(key), tmp)
+            yield Path(tmp)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+    def send(self, key: str, mimetype: str, download_name: str | None = None, conditional: bool = True):
+        """The object streamed through the API; a ``Range`` header is passed to the store (206 back)."""
+        from flask import Response, request
+        from werkzeug.http import quote_header_value
+
+        extra = {}
+        if conditional and (wanted := request.headers.get("Range")):
+            extra["Range"] = wanted
+        try:
+            obj = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key), **extra)
+        except self.client.exceptions.ClientError as exc:
+            if _status(exc) != 416:
+                raise
+            return Response(status=416, headers={"Accept-Ranges": "bytes"})
+        headers = {"Content-Length": str(obj["ContentLength"]), "Accept-Ranges": "bytes"}
+        if obj.get("ContentRange"):
+            headers["Content-Range"] = obj["ContentRange"]
+        if download_name:
+            headers["Content-Disposition"] = f"inline; filename={quote_header_value(download_name)}"
+        body = obj["Body"]
+        return Response(
+            body.iter_chunks(CHUNK),
+            status=206 if obj.get("ContentRange") else 200,
+            mimetype=mimetype,
+            headers=headers,
+            direct_passthrough=True,
+        )
+
+
+def _status(exc) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/prefix`` as (bucket, prefix without slashes at its ends)."""
+    from audio_features.errors import ConfigError
+
+    rest = url.removeprefix("s3://")
+    bucket, _, prefix = rest.partition("/")
+    if not url.startswith("s3://") or not bucket:
+        raise ConfigError(f"CALLSCOPE_STORAGE_URL={url!r}: expected s3://bucket or s3://bucket/prefix, or unset")
+    return bucket, prefix.strip("/")
+
+
+def open_storage(settings) -> FileStorage | S3Storage:
+    """Where the API keeps recordings: the S3 bucket of ``CALLSCOPE_STORAGE_URL``, or the data directory."""
+    if settings.storage_url:
+        return S3Storage(settings.storage_url)
+    return FileStorage(settings.audio_dir)
 
 
 class ApiAudio:
@@ -105,8 +249,10 @@ class ApiAudio:
                 Path(tmp).unlink(missing_ok=True)
 
 
-def audio_source(settings) -> FileStorage | ApiAudio:
-    """Where a worker reads recordings: the API (``CALLSCOPE_API_URL``) or the data directory."""
+def audio_source(settings) -> FileStorage | S3Storage | ApiAudio:
+    """Where a worker reads recordings: the object store, the API (``CALLSCOPE_API_URL``) or the data directory."""
+    if settings.storage_url:
+        return S3Storage(settings.storage_url)
     if settings.api_url:
         return ApiAudio(settings.api_url, settings.worker_token)
     return FileStorage(settings.audio_dir)

@@ -127,3 +127,35 @@ def test_serve_and_its_workers_open_no_internet_socket(tmp_path):
     lines = trace.read_text().splitlines()
     assert any("connect(" in line for line in lines), "the trace saw the service's own (unix) connections"
     assert [line for line in lines if INET_CONNECT.search(line)] == []
+
+
+@pytest.mark.models
+def test_a_standalone_worker_opens_no_internet_socket(tmp_path):
+    """`callscope worker --burst` on its own (as on a worker host), under strace, analysing one queued
+    call from the API in this test process (outside the trace) to the end, then 15 s more."""
+    from test_service import FIXTURE, Service
+
+    from service.db import database
+    from service.queue import embedded_redis
+    from service.settings import ServiceSettings
+
+    data_dir = tmp_path / "data"
+    with embedded_redis(data_dir / "redis") as redis_url:
+        settings = ServiceSettings(
+            data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'db.sqlite'}", redis_url=redis_url, job_retries=0
+        )
+        service = Service(settings, database(settings.database_url).create_key("t"))
+        try:
+            call = service.upload(FIXTURE).json()
+            code = (
+                "import time\n"
+                "from service.cli import main\n"
+                "rc = main(['worker', '--burst'])\n"
+                "time.sleep(15)\n"
+                "raise SystemExit(rc)\n"
+            )
+            env = {k: v for k, v in service.env.items() if k != "ORT_DISABLE_TELEMETRY"}
+            assert _inet_connects(tmp_path, code, env) == []
+            assert service.get(f"/v1/calls/{call['id']}").json()["status"] == "done"
+        finally:
+            service.close()
