@@ -25,7 +25,12 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
     words to test. So does speech that Whisper heard unsurely (the geometric
     mean of its word probabilities under ``backchannel_min_heard``): a
     listener's "yeah" under the other party's voice comes out as a guess ("I
-    can. Yes."), which is no lexical evidence either way. So, too, does
+    can. Yes."), which is no lexical evidence either way, and its duration is
+    that of the party's speech regions it touches, as its word times are
+    guesses too. A hum that Whisper
+    spells in letters ("M -M -H -M -N", a drawn-out "mm hmm") is the
+    exception: the letters are the evidence, however unsure Whisper was, and
+    however long the hum. So, too, does
     speech over the other party whose words are mostly theirs, the same words
     at the same moments (``BLEED_SHARE``, ``BLEED_WORD_S``): in stereo that is
     the other voice heard through the channel and written down by Whisper,
@@ -115,6 +120,9 @@ CLOSING_PHRASES = (
     r"(you )?have a (good|great|nice|lovely|wonderful) (day|evening|afternoon|weekend|night|one)",
     r"(good)?bye( bye)?", r"take care", r"you too", r"cheers", r"see you", r"talk (to you )?soon",
     r"(you're|you are) (very |most )?welcome", r"my pleasure", r"no problem( at all)?",
+    # The same formulas with their last word misheard, as Whisper does at 8 kHz ("Thank you for trolling.
+    # Have a great May."): thanks for any "-ing", and a wish for a good anything that ends the utterance.
+    r"thank(s| you)( (so|very) much)? for \w+ing", r"(you )?have a (good|great|nice|lovely|wonderful) \w+$",
 )  # fmt: skip
 _CLOSING = re.compile(r"\b(" + "|".join(CLOSING_PHRASES) + r")\b")
 #: Words besides thanks, farewells and listener tokens that a closing may hold: Whisper often mishears a
@@ -323,16 +331,23 @@ def _speaks(timeline: Timeline, start: float, end: float) -> bool:
     return end > start and bool(timeline.crop(Segment(start, end)))
 
 
-def _lexical(u: Utterance, others: list[Word], over: bool, own_s: float, settings: Settings) -> bool:
+def _lexical(u: Utterance, others: list[Word], over: bool, own_s: float, region_s: float, settings: Settings) -> bool:
     """The lexical test of a backchannel (module docstring); wordless speech by its duration.
 
     ``over``: the utterance is spoken over the other party's talk, where a repeat of their words is an
     echo; after they stop, repeating them ("Yes, speaking.") confirms or answers. ``own_s``: the
     party's own speech within the utterance, s, the duration of an utterance whose words are the other
-    party's (:data:`BLEED_SHARE`).
+    party's (:data:`BLEED_SHARE`). ``region_s``: the party's speech regions that the utterance touches,
+    s, the duration of words Whisper heard unsurely: their times are guesses too, and it splits one
+    unsure stretch into several utterances ("How can I help?", "I know." for a 2 s "That will update on
+    its own next month." at 8 kHz), each short on its own.
     """
-    if not u.words or heard(w.probability for w in u.words) < settings.backchannel_min_heard:
+    if u.words and _hums_as_one(_normalise(u.text).split()) == ["hmm"]:
+        return True  # a hum spelled in letters ("M -M -H -M -N"): what Whisper writes for one, however unsure
+    if not u.words:
         return u.duration_s <= settings.backchannel_max_s
+    if heard(w.probability for w in u.words) < settings.backchannel_min_heard:
+        return max(u.duration_s, region_s) <= settings.backchannel_max_s
     if over and _bleed_share(u.words, others) >= BLEED_SHARE:
         return own_s <= settings.backchannel_max_s
     said = {_normalise(w.text) for w in others if over and u.start - ECHO_WINDOW_S <= w.start < u.start + 0.5}
@@ -368,8 +383,10 @@ def _classify(
         other = _other(u.speaker, parties)
         span = Segment(u.start, max(u.end, u.start + 1e-3))
         over = other is not None and speech[other].crop(span).duration() > 0
-        own_s = speech.get(u.speaker, Timeline()).crop(span).duration()
-        lexical.append(_lexical(u, words.get(other, []), over, own_s, settings))
+        own = speech.get(u.speaker, Timeline())
+        own_s = own.crop(span).duration()
+        region_s = own.crop(span, mode="loose").duration()
+        lexical.append(_lexical(u, words.get(other, []), over, own_s, region_s, settings))
     pause = settings.interruption_pause_s
     out = []
     for k, u in enumerate(utterances):

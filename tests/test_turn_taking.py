@@ -288,6 +288,20 @@ def test_a_closing_over_the_customer_finishing_is_not_a_cut_in(closing):
     assert not is_closing(turn("agent", 0.9, "sorry I need the postcode thank you").words)
 
 
+@pytest.mark.parametrize(
+    "heard", ["Thank you for trolling. Have a great May.", "Thanks for holding, have a lovely weekday."]
+)
+def test_a_closing_misheard_in_its_last_word_is_still_a_closing(heard):
+    """8 kHz stereo (corpus tune_000 polite): Whisper heard the agent's "Thank you for calling, have a great
+    day" as "Thank you for trolling. Have a great May."; the closing then counted as a cut-in on the
+    customer's "thanks". The formulas keep their shape when one word in them is misheard."""
+    assert is_closing(turn("agent", 0.9, heard).words)
+    customer = turn("customer", 0.0, "no that's all for today thanks")
+    assert analyse([customer, turn("agent", 0.9, heard)]).interruptions == []
+    for not_a_closing in ("have a great deal of trouble with this account", "thank you for the postcode and the date"):
+        assert not is_closing(turn("agent", 0.9, not_a_closing).words)
+
+
 def test_the_other_partys_words_heard_through_the_channel_are_not_the_agents():
     """Stereo crosstalk that Whisper wrote down on the agent's channel: the agent said "right" (0.3 s of
     their own speech) while the customer said "I'd like to update my address". The copies of the
@@ -320,3 +334,40 @@ def test_a_long_murmur_on_its_own_channel_is_no_cut_in_but_lost_words_in_a_mix_a
     mono = analyse_turn_taking([customer], ann, SETTINGS)
     assert stereo.interruptions == []
     assert [i.by for i in mono.interruptions] == ["agent"]
+
+
+def test_a_drawn_out_hum_heard_unsurely_is_still_a_backchannel():
+    """Corpus tune_001 stereo: the agent's drawn-out "mm hmm" (1.4 s) over the customer, written by Whisper
+    as "M -M -H -M -N" with a geometric-mean probability of 0.65 (these are its word probabilities). Spelled
+    hums are what Whisper writes for a hum, whatever its confidence, so the letters are the evidence; before,
+    the unsure words were judged by their duration, and 1.4 s made a hum a cut-in."""
+    customer = turn("customer", 0.0, LONG)
+    letters = [("M", 0.334), ("-M", 0.627), ("-H", 0.938), ("-M", 0.796), ("-N", 0.74)]
+    words = [Word(1.5 + 0.28 * i, 1.78 + 0.28 * i, t, p) for i, (t, p) in enumerate(letters)]
+    hum = Turn("agent", words[0].start, words[-1].end, " ".join(t for t, _ in letters), words)
+    tt = analyse([customer, hum])
+    assert tt.interruptions == [] and len(tt.backchannels) == 1
+    # A real word heard as unsurely and as long is no evidence of listening: it is judged by its duration.
+    unsure = [replace(w, text=t) for w, t in zip(words, "so what do we do".split(), strict=False)]
+    assert len(analyse([customer, Turn("agent", 1.5, unsure[-1].end, "so what do we do", unsure)]).interruptions) == 1
+
+
+def test_unsure_words_are_as_long_as_the_speech_they_sit_in():
+    """interrupting_agent 8 kHz stereo on an AMD EPYC CPU: the agent's 2 s "That will update on its own next
+    month." over the customer came out of Whisper as "How can I help?" (0.67 s) and "I know." (0.58 s),
+    heard at 0.62 and 0.27 (these probabilities). Each, judged by its own word times, was short enough to be
+    a backchannel; the agent's speech region under them is 2 s, so it is a cut-in."""
+    customer = turn("customer", 0.0, LONG)
+    a = [
+        Word(1.5, 1.7, "How", 0.655),
+        Word(1.7, 1.9, "can", 0.795),
+        Word(1.9, 2.0, "I", 0.95),
+        Word(2.0, 2.17, "help?", 0.344),
+    ]
+    b = [Word(2.39, 2.6, "I", 0.513), Word(2.6, 2.97, "know.", 0.146)]
+    turns = [customer, Turn("agent", 1.5, 2.17, "How can I help?", a), Turn("agent", 2.39, 2.97, "I know.", b)]
+    tt = analyse_turn_taking(turns, activity([customer], [("agent", 1.55, 3.5)]), SETTINGS)
+    assert len(tt.interruptions) == 1 and tt.backchannels == []
+    # The same unsure words over 0.4 s of the agent's speech: a listener's guessed-at "yeah".
+    short = analyse_turn_taking(turns[:2], activity([customer], [("agent", 1.6, 2.0)]), SETTINGS)
+    assert short.interruptions == [] and len(short.backchannels) == 1
