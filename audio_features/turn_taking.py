@@ -25,12 +25,11 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
     words to test. So does speech that Whisper heard unsurely (the geometric
     mean of its word probabilities under ``backchannel_min_heard``): a
     listener's "yeah" under the other party's voice comes out as a guess ("I
-    can. Yes."), which is no lexical evidence either way, and its duration is
+    can. Yes."), which is no lexical evidence either way; its duration is
     that of the party's speech regions it touches, as its word times are
-    guesses too. A hum that Whisper
-    spells in letters ("M -M -H -M -N", a drawn-out "mm hmm") is the
-    exception: the letters are the evidence, however unsure Whisper was, and
-    however long the hum. So, too, does
+    guesses too. A hum that Whisper spells in letters ("M -M -H -M -N", a
+    drawn-out "mm hmm") is the exception: the letters are the evidence,
+    however unsure Whisper was and however long the hum. So, too, does
     speech over the other party whose words are mostly theirs, the same words
     at the same moments (``BLEED_SHARE``, ``BLEED_WORD_S``): in stereo that is
     the other voice heard through the channel and written down by Whisper,
