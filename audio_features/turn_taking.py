@@ -115,13 +115,12 @@ BACKCHANNEL_PHRASES = (
 )  # fmt: skip
 #: Thanks and farewells that make up a closing (regular expressions on normalised text).
 CLOSING_PHRASES = (
-    r"thank(s| you)( (so|very) much)?( for (calling|your (time|help|patience)|holding|waiting))?",
-    r"(you )?have a (good|great|nice|lovely|wonderful) (day|evening|afternoon|weekend|night|one)",
+    # Thanks for any "-ing" and a wish for a good anything that ends the utterance keep a formula whose
+    # last word Whisper misheard at 8 kHz ("Thank you for trolling. Have a great May.").
+    r"thank(s| you)( (so|very) much)?( for (your (time|help|patience)|\w+ing))?",
+    r"(you )?have a (good|great|nice|lovely|wonderful) ((day|evening|afternoon|weekend|night|one)\b|\w+$)",
     r"(good)?bye( bye)?", r"take care", r"you too", r"cheers", r"see you", r"talk (to you )?soon",
     r"(you're|you are) (very |most )?welcome", r"my pleasure", r"no problem( at all)?",
-    # The same formulas with their last word misheard, as Whisper does at 8 kHz ("Thank you for trolling.
-    # Have a great May."): thanks for any "-ing", and a wish for a good anything that ends the utterance.
-    r"thank(s| you)( (so|very) much)? for \w+ing", r"(you )?have a (good|great|nice|lovely|wonderful) \w+$",
 )  # fmt: skip
 _CLOSING = re.compile(r"\b(" + "|".join(CLOSING_PHRASES) + r")\b")
 #: Words besides thanks, farewells and listener tokens that a closing may hold: Whisper often mishears a
@@ -330,25 +329,26 @@ def _speaks(timeline: Timeline, start: float, end: float) -> bool:
     return end > start and bool(timeline.crop(Segment(start, end)))
 
 
-def _lexical(u: Utterance, others: list[Word], over: bool, own_s: float, region_s: float, settings: Settings) -> bool:
+def _lexical(u: Utterance, others: list[Word], over: bool, own: Timeline, settings: Settings) -> bool:
     """The lexical test of a backchannel (module docstring); wordless speech by its duration.
 
     ``over``: the utterance is spoken over the other party's talk, where a repeat of their words is an
-    echo; after they stop, repeating them ("Yes, speaking.") confirms or answers. ``own_s``: the
-    party's own speech within the utterance, s, the duration of an utterance whose words are the other
-    party's (:data:`BLEED_SHARE`). ``region_s``: the party's speech regions that the utterance touches,
-    s, the duration of words Whisper heard unsurely: their times are guesses too, and it splits one
-    unsure stretch into several utterances ("How can I help?", "I know." for a 2 s "That will update on
-    its own next month." at 8 kHz), each short on its own.
+    echo; after they stop, repeating them ("Yes, speaking.") confirms or answers. ``own``: the party's
+    speech. Within the utterance, it is the duration of an utterance whose words are the other party's
+    (:data:`BLEED_SHARE`); its regions that the utterance touches give the duration of words Whisper
+    heard unsurely: their times are guesses too, and it splits one unsure stretch into several
+    utterances ("How can I help?", "I know." for a 2 s "That will update on its own next month." at
+    8 kHz), each short on its own.
     """
+    span = Segment(u.start, max(u.end, u.start + 1e-3))
     if u.words and _hums_as_one(_normalise(u.text).split()) == ["hmm"]:
         return True  # a hum spelled in letters ("M -M -H -M -N"): what Whisper writes for one, however unsure
     if not u.words:
         return u.duration_s <= settings.backchannel_max_s
     if heard(w.probability for w in u.words) < settings.backchannel_min_heard:
-        return max(u.duration_s, region_s) <= settings.backchannel_max_s
+        return max(u.duration_s, own.crop(span, mode="loose").duration()) <= settings.backchannel_max_s
     if over and _bleed_share(u.words, others) >= BLEED_SHARE:
-        return own_s <= settings.backchannel_max_s
+        return own.crop(span).duration() <= settings.backchannel_max_s
     said = {_normalise(w.text) for w in others if over and u.start - ECHO_WINDOW_S <= w.start < u.start + 0.5}
     # An echo repeats a content word ("A 2019."); function words may go with it, but never make one ("I").
     content = {t for t in said if t and t not in ECHO_FUNCTION_WORDS}
@@ -382,10 +382,7 @@ def _classify(
         other = _other(u.speaker, parties)
         span = Segment(u.start, max(u.end, u.start + 1e-3))
         over = other is not None and speech[other].crop(span).duration() > 0
-        own = speech.get(u.speaker, Timeline())
-        own_s = own.crop(span).duration()
-        region_s = own.crop(span, mode="loose").duration()
-        lexical.append(_lexical(u, words.get(other, []), over, own_s, region_s, settings))
+        lexical.append(_lexical(u, words.get(other, []), over, speech.get(u.speaker, Timeline()), settings))
     pause = settings.interruption_pause_s
     out = []
     for k, u in enumerate(utterances):
