@@ -102,3 +102,19 @@ def test_a_drawn_out_backchannel_in_a_voice_never_tuned_on_is_no_cut_in(tmp_path
     report = analyze(tmp_path / f"{labels['name']}_stereo.wav")
     assert report["metrics"]["interruptions"]["agent"]["count"] == 0
     assert report["verdicts"]["listened_without_interrupting"]["result"] == "passed"
+
+
+def test_a_calm_label_too_near_the_speech_bar_is_refused():
+    """heldout_016 comma_no_ack: 11.1 s of agent lines at rate 1.13, labelled 'passed' beside a 10 s bar."""
+    from fixtures.corpus import _check_calm_label
+
+    def agent_speaks(seconds):
+        return [{"speaker": "agent", "start": 0.0, "end": seconds}, {"speaker": "customer", "start": 0.0, "end": 30}]
+
+    with pytest.raises(ValueError, match="too near calm_min_speech_s"):
+        _check_calm_label("heldout_016", "passed", agent_speaks(11.07))
+    with pytest.raises(ValueError, match="too near calm_min_speech_s"):
+        _check_calm_label("brief", "not_applicable", agent_speaks(8.5))
+    _check_calm_label("clear", "passed", agent_speaks(12.5))
+    _check_calm_label("clear", "failed", agent_speaks(20.0))
+    _check_calm_label("brief", "not_applicable", agent_speaks(6.0))
