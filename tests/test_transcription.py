@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from audio_features.transcription import REGION_GAP_S, _RegionClock, heard
@@ -31,3 +33,30 @@ def test_a_word_stretched_over_the_inserted_silence_stays_in_one_region():
 def test_heard_is_the_geometric_mean():
     assert heard([0.25, 1.0, 1.0]) == pytest.approx(0.25 ** (1 / 3))
     assert heard([]) == 1.0
+
+
+CALLS = Path(__file__).resolve().parent.parent / "fixtures" / "calls"
+CORPUS_CALL = CALLS / "corpus_tune_008_new_feeling_stereo_8k.flac"
+
+
+def test_one_unsure_window_does_not_set_the_language_of_a_call(analyze):
+    """The corpus's tune_008 new_feeling, stereo 8 kHz (kept by ``python -m fixtures.corpus --keep``).
+
+    Issue 14: Whisper heard the first 30 s window of the agent's speech as Welsh (0.52, English 0.35), and
+    the whole call was transcribed as "Mae 'n mynd i 'n mynd i ...": no feeling found, so the verdict was
+    not_applicable where the agent had ignored a new fear. The customer's channel alone is English at 0.96.
+    """
+    report = analyze(CORPUS_CALL)
+    assert report["call"]["language"] == "en"
+    words = " ".join(t["text"] for t in report["turns"]).lower()
+    assert "terrified" in words and "heating" in words
+
+
+def test_a_sure_first_window_is_enough(settings):
+    """A clear English window decides alone: one encoder pass, as Whisper's own detection."""
+    from audio_features.decode import decode_file
+    from audio_features.transcription import detect_language
+
+    audio = decode_file(CORPUS_CALL, max_duration_s=600)
+    language, probability = detect_language([audio.samples[1][: 16000 * 30]], settings)
+    assert language == "en" and probability >= settings.language_sure_probability

@@ -361,7 +361,7 @@ def _role_notes(assignment, flag: str) -> list[str]:
 def _analyze_stereo(path, audio: DecodedAudio, settings: Settings, stages: _Stages, notes: list[str]) -> CallAnalysis:
     from audio_features.activity import stereo_activity
     from audio_features.roles import assign_roles
-    from audio_features.transcription import transcribe
+    from audio_features.transcription import detect_language, speech_audio, transcribe
     from audio_features.turns import LabelledWord, build_turns
 
     with stages.stage("separate"):
@@ -370,20 +370,23 @@ def _analyze_stereo(path, audio: DecodedAudio, settings: Settings, stages: _Stag
     with stages.stage("transcribe") as progress:
         labelled: list[LabelledWord] = []
         language, probability = settings.language or None, None
-        # The channel with more speech first: the language is detected on it and reused for the other.
+        # The channel with more speech first: the language is detected on it (and on the other
+        # channel too when one window leaves it unsure), then used for both.
         with_speech = sorted(
             (i for i in (0, 1) if len(activity[i].speech)), key=lambda i: -activity[i].speech.duration()
         )
+        regions = {i: _padded(activity[i].speech, settings.vad_pad_s, audio.duration_s) for i in with_speech}
+        if language is None and with_speech:
+            speech = [speech_audio(audio.samples[i], regions[i]) for i in with_speech]
+            language, probability = detect_language(speech, settings)
         for n, i in enumerate(with_speech):
             result = transcribe(
                 audio.samples[i],
                 settings,
-                regions=_padded(activity[i].speech, settings.vad_pad_s, audio.duration_s),
+                regions=regions[i],
                 language=language,
                 progress=lambda f, n=n: progress((n + f) / len(with_speech)),
             )
-            if language is None:
-                language, probability = result.language, result.language_probability
             labelled += [LabelledWord(w, CHANNEL_NAMES[i]) for w in result.words]
 
     with stages.stage("attribute"):
