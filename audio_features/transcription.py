@@ -132,17 +132,13 @@ class _RegionClock:
         return start, max(start, self.end(t1))
 
 
-def _cut_regions(audio: np.ndarray, regions: list[tuple[float, float]]) -> np.ndarray:
+def speech_audio(audio: np.ndarray, regions: list[tuple[float, float]]) -> np.ndarray:
+    """The regions of ``audio`` (s), cut out and joined with ``REGION_GAP_S`` of silence: what Whisper hears."""
     gap = np.zeros(int(REGION_GAP_S * SAMPLE_RATE), dtype=np.float32)
     parts = []
     for start, end in regions:
         parts += [audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)], gap]
     return np.concatenate(parts) if parts else audio[:0]
-
-
-def speech_audio(audio: np.ndarray, regions: list[tuple[float, float]]) -> np.ndarray:
-    """The regions of ``audio`` (s), cut out and joined with ``REGION_GAP_S`` of silence: what Whisper hears."""
-    return _cut_regions(audio, regions)
 
 
 def detect_language(tracks: list[np.ndarray], settings: Settings) -> tuple[str, float]:
@@ -171,24 +167,17 @@ def detect_language(tracks: list[np.ndarray], settings: Settings) -> tuple[str, 
     if not model.model.is_multilingual:
         return "en", 1.0
     n = model.feature_extractor.n_samples  # one window
-    windows = [
-        track[i * n : (i + 1) * n]
-        for i in range(max((len(t) + n - 1) // n for t in tracks) if tracks else 0)
-        for track in tracks
-        if len(track) > i * n
-    ]
+    windows = []
+    for i in range(max((len(t) for t in tracks), default=0) // n + 1):
+        windows += [t[i * n : (i + 1) * n] for t in tracks if len(t) > i * n]
     log_total: dict[str, float] = {}
-    best, probability = "en", 0.0
+    best, probability = "", 0.0  # no speech: Whisper decides
     for window in windows[: settings.language_detection_windows]:
         _, _, probs = model.detect_language(audio=window.astype(np.float32, copy=False))
-        scores = dict(probs)
-        floor = min(scores.values())
-        keys = set(scores) | set(log_total)
-        log_total = {k: log_total.get(k, 0.0) + float(np.log(max(scores.get(k, floor), 1e-12))) for k in keys}
-        top = max(log_total.values())
-        z = sum(np.exp(v - top) for v in log_total.values())
+        for language, p in probs:  # every language Whisper knows, each window
+            log_total[language] = log_total.get(language, 0.0) + float(np.log(max(p, 1e-12)))
         best = max(log_total, key=log_total.get)
-        probability = float(1.0 / z)
+        probability = 1.0 / sum(float(np.exp(v - log_total[best])) for v in log_total.values())
         if probability >= settings.language_sure_probability:
             break
     return best, probability
@@ -217,7 +206,7 @@ def transcribe(
     """
     if regions is not None:
         clock = _RegionClock(regions)
-        joined = _cut_regions(audio, regions)
+        joined = speech_audio(audio, regions)
         if joined.size == 0:
             return Transcript(words=[], language=language or "", language_probability=0.0)
         probability = None
