@@ -29,7 +29,9 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
     that of the party's speech regions it touches, as its word times are
     guesses too. A hum that Whisper spells in letters ("M -M -H -M -N", a
     drawn-out "mm hmm") is the exception: the letters are the evidence,
-    however unsure Whisper was and however long the hum. So, too, does
+    however unsure Whisper was and however long the hum, and so is a hum
+    with listener tokens or articles guessed around it ("Well, the mm
+    -hmm."; an article carries no content of its own). So, too, does
     speech over the other party whose words are mostly theirs, the same words
     at the same moments (``BLEED_SHARE``, ``BLEED_WORD_S``): in stereo that is
     the other voice heard through the channel and written down by Whisper,
@@ -128,6 +130,8 @@ _CLOSING = re.compile(r"\b(" + "|".join(CLOSING_PHRASES) + r")\b")
 CLOSING_OTHER_WORDS = 3
 #: An echo backchannel repeats a word the other party said this long before it, or less, s.
 ECHO_WINDOW_S = 5.0
+#: Articles: no content on their own (see :func:`_is_hum`).
+ARTICLES = frozenset({"a", "an", "the"})
 #: Function words an echo may carry besides the repeated ones ("A 2019." after "it's a 2019").
 ECHO_FUNCTION_WORDS = frozenset("a an the it it's is to of in on my your i you we and".split())
 #: A word is the other party's voice heard through this channel when they said the same word starting
@@ -256,6 +260,17 @@ def _is_backchannel_text(words: list[Word], max_units: int, echo: set[str] = fro
     return all(_listener_token(t) or t in echo for t in tokens)
 
 
+def _is_hum(tokens: list[str], max_units: int) -> bool:
+    """A hum ("M -M -H -M -N", "mm-hmm"), alone or with listener tokens and articles around it.
+
+    Whisper writes hum letters only for a hum. Around one it guesses: "Well, the mm -hmm." for a
+    drawn-out "mm hmm" (corpus tune_013, heard at 0.1-0.35). An article carries no content of its
+    own, and the listener tokens are what a listener says; neither makes the hum a turn.
+    """
+    units = [t for t in _hums_as_one(tokens) if t not in ARTICLES]
+    return "hmm" in units and len(units) <= max_units and all(_listener_token(t) for t in units)
+
+
 def _hums_as_one(tokens: list[str]) -> list[str]:
     """A run of hummed letters is one vocalisation: Whisper spells a long 'mm hmm' as "M -M -H -N -N."."""
     out: list[str] = []
@@ -341,8 +356,8 @@ def _lexical(u: Utterance, others: list[Word], over: bool, own: Timeline, settin
     8 kHz), each short on its own.
     """
     span = Segment(u.start, max(u.end, u.start + 1e-3))
-    if u.words and _hums_as_one(_normalise(u.text).split()) == ["hmm"]:
-        return True  # a hum spelled in letters ("M -M -H -M -N"): what Whisper writes for one, however unsure
+    if u.words and _is_hum(_normalise(u.text).split(), settings.backchannel_max_words):
+        return True  # a hum, however unsure Whisper was: the letters are what it writes for one
     if not u.words:
         return u.duration_s <= settings.backchannel_max_s
     if heard(w.probability for w in u.words) < settings.backchannel_min_heard:

@@ -371,3 +371,20 @@ def test_unsure_words_are_as_long_as_the_speech_they_sit_in():
     # The same unsure words over 0.4 s of the agent's speech: a listener's guessed-at "yeah".
     short = analyse_turn_taking(turns[:2], activity([customer], [("agent", 1.6, 2.0)]), SETTINGS)
     assert short.interruptions == [] and len(short.backchannels) == 1
+
+
+def test_a_hum_with_a_guessed_lead_in_is_still_a_backchannel():
+    """Corpus tune_013 stereo: the agent's drawn-out "mm hmm" (0.85 s, 1.16 s of the agent's speech) over the
+    customer came out of Whisper as "Well, the mm -hmm." (these word probabilities). Whisper guesses words
+    around a hum; the hum letters are the evidence, and an article carries no content. Before, only an
+    utterance that was nothing but hum letters passed, so this was judged by its duration: a cut-in."""
+    customer = turn("customer", 5.0, LONG)  # 5.0-9.5 s, through the hum
+    said = [("Well,", 7.67, 7.74, 0.095), ("the", 7.74, 7.9, 0.338), ("mm", 7.9, 8.2, 0.35), ("-hmm.", 8.2, 8.8, 0.18)]
+    words = [Word(a, b, t, p) for t, a, b, p in said]
+    hum = Turn("agent", 7.67, 8.8, "Well, the mm -hmm.", words)
+    tt = analyse_turn_taking([customer, hum], activity([customer], [("agent", 7.67, 8.83)]), SETTINGS)
+    assert tt.interruptions == [] and len(tt.backchannels) == 1
+    # Near miss: a content word beside the hum ("the meter, mm-hmm") makes it speech to judge as before.
+    meter = [words[0], replace(words[1], text="meter"), *words[2:]]
+    turns = [customer, Turn("agent", 7.67, 8.8, "Well, meter mm -hmm.", meter)]
+    assert len(analyse_turn_taking(turns, activity([customer], [("agent", 7.67, 8.83)]), SETTINGS).interruptions) == 1
