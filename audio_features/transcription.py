@@ -213,10 +213,10 @@ def transcribe(
         if not language:
             language, probability = detect_language([joined], settings)
         inner = transcribe(joined, settings, language=language, progress=progress)
-        if probability is not None:
-            inner = Transcript(words=inner.words, language=language, language_probability=probability)
         words = [Word(*clock.word(w.start, w.end), w.text, w.probability) for w in inner.words]
-        return Transcript(words=words, language=inner.language, language_probability=inner.language_probability)
+        if probability is None:  # the language was given, or Whisper detected it
+            probability = inner.language_probability
+        return Transcript(words=words, language=inner.language, language_probability=probability)
 
     model = load_whisper(settings)
     if not model.model.is_multilingual:

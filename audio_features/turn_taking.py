@@ -133,7 +133,7 @@ ECHO_WINDOW_S = 5.0
 #: Articles: no content on their own (see :func:`_is_hum`).
 ARTICLES = frozenset({"a", "an", "the"})
 #: Function words an echo may carry besides the repeated ones ("A 2019." after "it's a 2019").
-ECHO_FUNCTION_WORDS = frozenset("a an the it it's is to of in on my your i you we and".split())
+ECHO_FUNCTION_WORDS = ARTICLES | frozenset("it it's is to of in on my your i you we and".split())
 #: A word is the other party's voice heard through this channel when they said the same word starting
 #: within this long of it, s (about the spread of Whisper's word onsets on one voice).
 BLEED_WORD_S = 0.3
