@@ -27,8 +27,11 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
     listener's "yeah" under the other party's voice comes out as a guess ("I
     can. Yes."), which is no lexical evidence either way; its duration is
     that of the party's speech regions it touches, as its word times are
-    guesses too. A hum that Whisper spells in letters ("M -M -H -M -N", a
-    drawn-out "mm hmm") is the exception: the letters are the evidence,
+    guesses too. Unsure words that are listener tokens and nothing else
+    ("Yeah," heard at 0.19 for a drawn-out "mm hmm") are the exception:
+    Whisper's doubt there is over which token it was, not over whether it
+    was one. A hum that Whisper spells in letters ("M -M -H -M -N", a
+    drawn-out "mm hmm") is another: the letters are the evidence,
     however unsure Whisper was and however long the hum, and so is a hum
     with listener tokens or articles guessed around it ("Well, the mm
     -hmm."; an article carries no content of its own). So, too, does
@@ -305,12 +308,20 @@ def _snap(turn: Turn, speech: Timeline, not_before: float) -> tuple[float, float
     louder voice, so the word starts late (the start moves earlier); after a
     pause it often stretches the first word back over the silence, so the
     word starts early (the start moves later, to where the party's own
-    speech begins). The end moves to the nearest offset within ``SNAP_S``.
+    speech begins). When the first word lies over none of the party's
+    speech, it was stretched over silence entirely (corpus tune_031: "I"
+    timed 0.85 s before the agent spoke), and the start moves to the
+    party's first speech inside the turn. The end moves to the nearest
+    offset within ``SNAP_S``.
     """
     start, end = turn.start, turn.end
     # A first word Whisper gave no duration still marks where the turn's speech is (10 ms at least).
     first_end = max(turn.words[0].end, turn.start + 0.01) if turn.words else turn.start
     holding = speech.crop(Segment(turn.start, first_end), mode="loose") if turn.words else Timeline()
+    if turn.words and not holding:
+        # The first word lies over none of the party's speech: Whisper stretched it back over silence
+        # entirely, so the turn starts at the party's first speech inside it.
+        holding = speech.crop(Segment(turn.start, turn.end), mode="loose")
     if holding:
         start = max(holding[0].start, not_before)
     around = speech.crop(Segment(turn.end - SNAP_S, turn.end + SNAP_S), mode="intersection")
@@ -361,6 +372,11 @@ def _lexical(u: Utterance, others: list[Word], over: bool, own: Timeline, settin
     if not u.words:
         return u.duration_s <= settings.backchannel_max_s
     if heard(w.probability for w in u.words) < settings.backchannel_min_heard:
+        # Listener tokens and nothing else, however unsure: Whisper's doubt is over which token it was
+        # (a drawn-out "mm hmm" heard as "Yeah," at 0.19, corpus tune_037). Other unsure words are
+        # no evidence either way, and are judged like wordless speech.
+        if _is_backchannel_text(u.words, settings.backchannel_max_words):
+            return True
         return max(u.duration_s, own.crop(span, mode="loose").duration()) <= settings.backchannel_max_s
     if over and _bleed_share(u.words, others) >= BLEED_SHARE:
         return own.crop(span).duration() <= settings.backchannel_max_s

@@ -289,7 +289,11 @@ def test_a_closing_over_the_customer_finishing_is_not_a_cut_in(closing):
 
 
 @pytest.mark.parametrize(
-    "heard", ["Thank you for trolling. Have a great May.", "Thanks for holding, have a lovely weekday."]
+    "heard",
+    [
+        "Thank you for trolling. Have a great May.",
+        "Thanks for holding, have a lovely weekday.",
+    ],
 )
 def test_a_closing_misheard_in_its_last_word_is_still_a_closing(heard):
     """8 kHz stereo (corpus tune_000 polite): Whisper heard the agent's "Thank you for calling, have a great
@@ -298,7 +302,10 @@ def test_a_closing_misheard_in_its_last_word_is_still_a_closing(heard):
     assert is_closing(turn("agent", 0.9, heard).words)
     customer = turn("customer", 0.0, "no that's all for today thanks")
     assert analyse([customer, turn("agent", 0.9, heard)]).interruptions == []
-    for not_a_closing in ("have a great deal of trouble with this account", "thank you for the postcode and the date"):
+    for not_a_closing in (
+        "have a great deal of trouble with this account",
+        "thank you for the postcode and the date",
+    ):
         assert not is_closing(turn("agent", 0.9, not_a_closing).words)
 
 
@@ -388,3 +395,45 @@ def test_a_hum_with_a_guessed_lead_in_is_still_a_backchannel():
     meter = [words[0], replace(words[1], text="meter"), *words[2:]]
     turns = [customer, Turn("agent", 7.67, 8.8, "Well, meter mm -hmm.", meter)]
     assert len(analyse_turn_taking(turns, activity([customer], [("agent", 7.67, 8.83)]), SETTINGS).interruptions) == 1
+
+
+@pytest.mark.parametrize(
+    ("heard_as", "probability", "speech"),
+    [("Yeah,", 0.19, (9.344, 10.464)), ("Yeah.", 0.10, (9.824, 11.04))],
+    ids=["tune_037", "tune_025"],
+)
+def test_a_drawn_out_hum_heard_unsurely_as_a_listener_token_is_a_backchannel(heard_as, probability, speech):
+    """Corpus tune_037 and tune_025, stereo 8 kHz: the agent's drawn-out "mm hmm" (1.12 s and 1.22 s of the
+    agent's speech) over the customer came out of Whisper as one "Yeah" heard at 0.19 and 0.10. Unsure words
+    were judged by the length of the speech under them, and over 1 s made a listener token a cut-in. What
+    Whisper wrote is a listener token and nothing else: its doubt is over which token, and the words are the
+    evidence, as for a spelled hum. Near miss: unsure words with a content word are judged by their length."""
+    customer = turn("customer", 6.0, LONG + " and the direct debit kept the same", step=0.4)
+    a, b = speech
+    words = [Word(a + 0.07, a + 0.5, heard_as, probability)]
+    hum = Turn("agent", words[0].start, words[0].end, heard_as, words)
+    tt = analyse_turn_taking([customer, hum], activity([customer], [("agent", a, b)]), SETTINGS)
+    assert tt.interruptions == [] and [bc.speaker for bc in tt.backchannels] == ["agent"]
+    # Over 1.3 s of the agent's speech, unsure words with a content word are long enough to be a turn.
+    content = [Word(a + 0.07, a + 0.5, "Yeah", probability), Word(a + 0.5, a + 1.2, "meter", probability)]
+    turns = [customer, Turn("agent", a + 0.07, a + 1.2, "Yeah meter", content)]
+    ann = activity([customer], [("agent", a, a + 1.3)])
+    assert len(analyse_turn_taking(turns, ann, SETTINGS).interruptions) == 1
+
+
+def test_a_first_word_stretched_back_over_silence_starts_where_the_partys_speech_does():
+    """Corpus tune_031 stereo 8 kHz: the agent's reply after the customer's "...another week like this." (their
+    speech to 19.33 s) was timed by Whisper from 18.96 s ("I" 18.96-19.19), though the agent's channel holds no
+    speech until a 0.13 s blip at 19.26 s and then speech from 19.81 s. Snapping only looked for a speech region
+    under the first word, found none and kept Whisper's start: a cut-in of 0.36 s on a reply that came 0.5 s
+    after the customer stopped. A first word over none of the party's speech starts at the party's first speech
+    inside the turn. Near miss: a reply whose speech really starts under the customer's last words is a cut-in."""
+    customer = turn("customer", 16.0, "thanks I just need it sorted this time I can't go another week like this", 0.22)
+    said = "I booked the first slot tomorrow morning and I'll call you when they're on the way"
+    reply = turn("agent", 18.96, said)
+    ann = activity([customer], [("agent", 19.264, 19.392), ("agent", 19.808, reply.end)])
+    tt = analyse_turn_taking([customer, reply], ann, SETTINGS)
+    assert tt.interruptions == []
+    assert [(s.from_speaker, s.to_speaker) for s in tt.switches] == [("customer", "agent")]
+    early = activity([customer], [("agent", 18.5, reply.end)])
+    assert [i.by for i in analyse_turn_taking([customer, reply], early, SETTINGS).interruptions] == ["agent"]
