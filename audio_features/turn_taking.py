@@ -121,9 +121,11 @@ BACKCHANNEL_PHRASES = (
 #: Thanks and farewells that make up a closing (regular expressions on normalised text).
 CLOSING_PHRASES = (
     # Thanks for any "-ing" and a wish for a good anything that ends the utterance keep a formula whose
-    # last word Whisper misheard at 8 kHz ("Thank you for trolling. Have a great May.").
+    # last word Whisper misheard at 8 kHz ("Thank you for trolling. Have a great May."); the wish keeps
+    # its shape without its verb ("Thank you for going out for a great day." for "... calling, have a
+    # great day", real bank call hvb_02e41649 mono).
     r"thank(s| you)( (so|very) much)?( for (your (time|help|patience)|\w+ing))?",
-    r"(you )?have a (good|great|nice|lovely|wonderful) ((day|evening|afternoon|weekend|night|one)\b|\w+$)",
+    r"(you )?(have )?a (good|great|nice|lovely|wonderful) ((day|evening|afternoon|weekend|night|one)\b|\w+$)",
     r"(good)?bye( bye)?", r"take care", r"you too", r"cheers", r"see you", r"talk (to you )?soon",
     r"(you're|you are) (very |most )?welcome", r"my pleasure", r"no problem( at all)?",
 )  # fmt: skip
