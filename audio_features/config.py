@@ -219,7 +219,7 @@ class Settings:
             from their baseline by any setting.
 
     Arousal and the verdict "stayed calm" (:mod:`audio_features.arousal`,
-    :mod:`workers.verdicts`):
+    :mod:`analysis.verdicts`):
 
     Attributes:
         arousal_loudness_db: Raised-voice cue: level over baseline, dB. 6 dB

@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     apply_offline_environment()
     warnings.simplefilter("ignore")
-    from workers.pipeline import analyze_file
-    from workers.report import build_report
+    from analysis.pipeline import analyze_file
+    from analysis.report import build_report
 
     settings = Settings.from_env()
     wanted = {s for s in args.scenarios.split(",") if s}

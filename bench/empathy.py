@@ -29,9 +29,9 @@ def _pr(pairs: list[tuple[bool, bool]]) -> str:
 
 def main() -> None:
     apply_offline_environment()
+    from analysis.verdicts import acknowledged_feelings
     from audio_features.empathy import find_acknowledgements, find_feelings, load_empathy_model
     from audio_features.transcript_file import turns_from_records
-    from workers.verdicts import acknowledged_feelings
 
     settings = Settings.from_env()
     started = time.perf_counter()

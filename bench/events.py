@@ -24,8 +24,8 @@ VERSIONS = ("_stereo.flac", "_8k_mulaw.wav", "_mono.flac", "_mono_8k_mulaw.wav")
 def main() -> None:
     apply_offline_environment()
     warnings.simplefilter("ignore")
-    from workers.pipeline import analyze_file
-    from workers.report import build_report
+    from analysis.pipeline import analyze_file
+    from analysis.report import build_report
 
     settings = Settings.from_env()
     print(

@@ -84,7 +84,7 @@ def served(workers: int, **extra_env: str):
     env["CALLSCOPE_CPU_THREADS"] = str(max(1, len(os.sched_getaffinity(0)) // workers))
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
-    cli = [sys.executable, "-m", "service.cli"]
+    cli = [sys.executable, "-m", "cli.main"]
     key = subprocess.run([*cli, "keys", "create", "--name", "bench"], env=env, capture_output=True, text=True)
     key = key.stdout.strip()
     port = _port()

@@ -144,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     apply_offline_environment()
     warnings.simplefilter("ignore")
-    from workers.pipeline import analyze_file
-    from workers.report import build_report
+    from analysis.pipeline import analyze_file
+    from analysis.report import build_report
 
     prefixes = [p for p in args.calls.split(",") if p]
     modes = [m for m in args.modes.split(",") if m]

@@ -65,7 +65,7 @@ def build_call(minutes: float, *, suffix: str, fmt: str, name: str) -> Path:
 
 def _child(path: str, extra: list[str]) -> None:
     """Run in the child: analyse twice (cold, then with models loaded, as a worker would) and print figures."""
-    from service.cli import main
+    from cli.main import main
 
     report_path = Path(path).with_suffix(".report.json")
     figures = {}

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     apply_offline_environment()
     warnings.simplefilter("ignore")
-    from workers.pipeline import analyze_file
+    from analysis.pipeline import analyze_file
 
     settings = Settings.from_env(**({"agent_channel": args.agent_channel} if args.agent_channel else {}))
     for path in calls[0].files.values():  # warm-up: model loads are not counted

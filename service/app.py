@@ -24,16 +24,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from service.db import FIELD_LIMITS, Call, FilterError, calls_query_from_args, database, field_problem
+from service.audio import send_recording
 from service.openapi import SPEC, docs_html
-from service.outbound import RefusedURL, check_url
-from service.outbound import session as outbound_session
 from service.pages import pages, secret_key
-from service.queue import QUEUE_NAME, connect, enqueue_call
-from service.settings import ServiceSettings
 from service.sniff import audio_container
-from service.storage import TooLarge, open_storage, worker_token_ok
-from service.webhooks import verify, verify_twilio
+from store.db import FIELD_LIMITS, Call, FilterError, calls_query_from_args, database, field_problem
+from store.outbound import RefusedURL, check_url
+from store.outbound import session as outbound_session
+from store.queue import QUEUE_NAME, connect, enqueue_call
+from store.settings import ServiceSettings
+from store.signing import verify, verify_twilio
+from store.storage import TooLarge, open_storage, worker_token_ok
 
 __all__ = ["ApiError", "create_app"]
 
@@ -217,11 +218,11 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     @authenticated
     def metrics():
         """Queue depth and calls by status (read now), and the counters and stage histograms that workers
-        add to as calls finish (service.metrics). No report is read."""
+        add to as calls finish (store.metrics). No report is read."""
         from prometheus_client import CollectorRegistry, Gauge, generate_latest
         from sqlalchemy import func
 
-        from service.metrics import collect
+        from store.metrics import collect
 
         registry = CollectorRegistry()
         depth = Gauge("callscope_queue_depth", "Jobs waiting in the calls queue", registry=registry)
@@ -326,7 +327,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
         body = _view(call)
         try:
             enqueue_call(redis(), call.id, settings)
-        except (RedisError, ApiError):  # stored durably: the requeue sweep (service.requeue) queues it
+        except (RedisError, ApiError):  # stored durably: the requeue sweep (store.requeue) queues it
             app.logger.warning("call %s stored but not queued: the queue is unavailable", call.id)
             body["warning"] = (
                 "the queue is unavailable; the call is stored and will be queued when it is back (the requeue sweep)"
@@ -448,11 +449,11 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
             raise ApiError(404, "audio_not_found", "the audio of this call is no longer stored")
         container = audio_container(storage.head(call.audio_key))
         mime = _MIME.get(container or "", mimetypes.guess_type(call.filename)[0] or "application/octet-stream")
-        return storage.send(call.audio_key, mime, download_name=call.filename or f"{call.id}.audio")
+        return send_recording(storage, call.audio_key, mime, download_name=call.filename or f"{call.id}.audio")
 
     @app.get("/v1/worker/audio/<call_id>")
     def worker_audio(call_id: str):
-        """A call's recording for a worker on another host (service.storage.ApiAudio): the worker token only."""
+        """A call's recording for a worker on another host (store.storage.ApiAudio): the worker token only."""
         if not worker_token_ok(settings.worker_token, request.headers.get("Authorization")):
             raise ApiError(
                 401, "unauthorized", "this route is for workers: send 'Authorization: Bearer <CALLSCOPE_WORKER_TOKEN>'"
@@ -461,7 +462,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
             call = _call_or_404(s, call_id)
         if not storage.exists(call.audio_key):
             raise ApiError(404, "audio_not_found", "the audio of this call is no longer stored")
-        return storage.send(call.audio_key, "application/octet-stream", conditional=False)
+        return send_recording(storage, call.audio_key, "application/octet-stream", conditional=False)
 
     @app.get("/v1/calls")
     @authenticated

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from service.db import FIELD_LIMITS, FILTER_PARAMS
+from store.db import FIELD_LIMITS, FILTER_PARAMS
 
 __all__ = ["SPEC", "docs_html"]
 
@@ -20,7 +20,7 @@ _TOO_LONG = "Longer, or with a control character: 400 bad_<field>, the message g
 
 
 def _text(name: str, **extra) -> dict:
-    """A text field's schema, with the length its column holds (service.db.FIELD_LIMITS)."""
+    """A text field's schema, with the length its column holds (store.db.FIELD_LIMITS)."""
     return {"type": "string", "maxLength": FIELD_LIMITS[name], "description": _TOO_LONG, **extra}
 
 
@@ -143,7 +143,7 @@ SPEC: dict = {
         },
         "/v1/webhooks/recording": {
             "post": {
-                "summary": "A finished recording from a telephony platform (signed; see service/webhooks.py)",
+                "summary": "A finished recording from a telephony platform (signed; see store/signing.py)",
                 "security": [],
                 "requestBody": {
                     "content": {

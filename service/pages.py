@@ -27,9 +27,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 
-from service.db import FILTER_PARAMS, VERDICTS, Call, FilterError, calls_query_from_args, hash_key
 from service.review import VERDICT_TITLES, key_figures, review_view
-from service.settings import ServiceSettings
+from store.db import FILTER_PARAMS, VERDICTS, Call, FilterError, calls_query_from_args, hash_key
+from store.settings import ServiceSettings
 
 __all__ = ["pages", "secret_key"]
 

@@ -24,8 +24,8 @@ def analyze(settings):
     """
     from dataclasses import fields, replace
 
-    from workers.pipeline import analyze_file
-    from workers.report import build_report
+    from analysis.pipeline import analyze_file
+    from analysis.report import build_report
 
     cache: dict = {}
     names = {f.name for f in fields(Settings)}

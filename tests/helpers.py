@@ -111,7 +111,7 @@ def postgres_schema(prefix: str = "t"):
 
     import sqlalchemy
 
-    from service.db import database
+    from store.db import database
 
     schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
     engine = sqlalchemy.create_engine(SYSTEM_POSTGRES)

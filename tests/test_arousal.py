@@ -7,12 +7,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from analysis.verdicts import Result, stayed_calm
 from audio_features.arousal import find_arousal
 from audio_features.config import Settings
 from audio_features.pace import count_syllables, syllable_rate
 from audio_features.tone import PartyTone
 from audio_features.transcription import Word
-from workers.verdicts import Result, stayed_calm
 
 SETTINGS = Settings()
 N = 60  # one minute at 1 s per bin

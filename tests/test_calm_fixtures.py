@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from helpers import CALLS, ROOT, fixture_cases, labels
 
-from workers.report import load_schema
+from analysis.report import load_schema
 
 NAMES = ["support_call", "callback_call", "interrupting_agent", "listening_agent", "agitated_agent", "upset_customer"]
 VERSIONS = ["_stereo.flac", "_8k_mulaw.wav", "_mono.flac", "_mono_8k_mulaw.wav"]
@@ -92,7 +92,7 @@ def test_calm_calls_have_no_agent_arousal(analyze):
 @pytest.mark.models
 def test_text_format_lists_arousal_events(cli_env):
     done = subprocess.run(
-        [sys.executable, "-m", "service.cli", "analyze", str(CALLS / "agitated_agent_stereo.flac"), "--format", "text"],
+        [sys.executable, "-m", "cli.main", "analyze", str(CALLS / "agitated_agent_stereo.flac"), "--format", "text"],
         capture_output=True,
         text=True,
         env=cli_env,

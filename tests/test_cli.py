@@ -14,11 +14,11 @@ import pytest
 from helpers import CALLS, normalize, report_text
 from scipy.signal import resample_poly
 
+from analysis.report import load_schema
 from audio_features.decode import decode_file
 from fixtures.audio_files import FORMATS, suffix_for, write_audio
-from workers.report import load_schema
 
-CALLSCOPE = [sys.executable, "-m", "service.cli"]
+CALLSCOPE = [sys.executable, "-m", "cli.main"]
 
 
 def run(*args, env=None):

@@ -19,6 +19,8 @@ import jsonschema
 import pytest
 from helpers import ROOT
 
+from analysis.report import load_schema
+from analysis.verdicts import Result, acknowledged_feelings
 from audio_features.config import Settings
 from audio_features.empathy import (
     LATE_CREDIT,
@@ -32,12 +34,10 @@ from audio_features.empathy import (
 )
 from audio_features.errors import BadTranscript
 from audio_features.transcript_file import load_transcript, turns_from_records
-from workers.report import load_schema
-from workers.verdicts import Result, acknowledged_feelings
 
 DATA = ROOT / "tests" / "data"
 SETTINGS = Settings()
-CALLSCOPE = [sys.executable, "-m", "service.cli"]
+CALLSCOPE = [sys.executable, "-m", "cli.main"]
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,8 @@ from helpers import CALLS, ROOT, free_port, http_ok, wait_for
 from werkzeug.serving import make_server
 
 from service.app import create_app
-from service.db import database
-from service.settings import ServiceSettings
+from store.db import database
+from store.settings import ServiceSettings
 
 SHORT_CALL = CALLS / "callback_call_8k_mulaw.wav"  # 24 s, stereo
 UPLOADS = 50
@@ -55,7 +55,7 @@ def _ping(url: str) -> bool:
 def test_an_external_redis_that_restarts_loses_no_call(tmp_path):
     """REDIS_URL names a server that is killed and started again: uploads in between are accepted, /healthz
     says degraded, and the requeue sweep queues what Redis never saw."""
-    from service.requeue import requeue_unfinished
+    from store.requeue import requeue_unfinished
 
     port, data_dir = free_port(), tmp_path / "data"
     url = f"redis://127.0.0.1:{port}/0"
@@ -107,9 +107,9 @@ def test_a_job_redis_kept_as_started_after_its_worker_died_is_requeued(tmp_path)
     from rq.serializers import JSONSerializer
     from sqlalchemy import select
 
-    from service.db import ApiKey, Call, utcnow
-    from service.queue import enqueue_call
-    from service.requeue import STRANDED_AFTER_S, requeue_unfinished
+    from store.db import ApiKey, Call, utcnow
+    from store.queue import enqueue_call
+    from store.requeue import STRANDED_AFTER_S, requeue_unfinished
 
     port, data_dir = free_port(), tmp_path / "data"
     url = f"redis://127.0.0.1:{port}/0"
@@ -152,7 +152,7 @@ def test_serve_loses_no_call_through_killed_workers_a_killed_redis_and_a_restart
     env = {**os.environ, "CALLSCOPE_DATA_DIR": str(data_dir), "PYTHONWARNINGS": "ignore"}
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
-    cli = [sys.executable, "-m", "service.cli"]
+    cli = [sys.executable, "-m", "cli.main"]
     key = subprocess.run([*cli, "keys", "create", "--name", "t"], env=env, cwd=ROOT, capture_output=True, text=True)
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key.stdout.strip()}"}
     log = open(tmp_path / "serve.log", "w")
@@ -190,10 +190,10 @@ def test_serve_loses_no_call_through_killed_workers_a_killed_redis_and_a_restart
         for _ in range(2):  # the worker, killed twice, each time in the middle of a different call
             busy = wait_for(lambda k=frozenset(killed): processing() - k, 300, "a call in progress")
             time.sleep(2)  # into the analysis, not its first step
-            [worker] = _pids("service.cli worker", serve.pid)
+            [worker] = _pids("cli.main worker", serve.pid)
             os.kill(worker, signal.SIGKILL)
             killed |= busy
-            wait_for(lambda w=worker: _pids("service.cli worker", serve.pid) not in ([], [w]), 60, "a new worker")
+            wait_for(lambda w=worker: _pids("cli.main worker", serve.pid) not in ([], [w]), 60, "a new worker")
 
         [redis_pid] = _pids("redis-server", serve.pid)
         os.kill(redis_pid, signal.SIGKILL)

@@ -67,7 +67,7 @@ def test_analyze_opens_no_internet_socket(tmp_path):
     call = CALLS / "agitated_agent_stereo.flac"
     code = (
         "import time\n"
-        "from service.cli import main\n"
+        "from cli.main import main\n"
         f"rc = main(['analyze', {str(call)!r}])\n"
         "time.sleep(15)\n"
         "raise SystemExit(rc)\n"
@@ -92,14 +92,14 @@ def test_serve_and_its_workers_open_no_internet_socket(tmp_path):
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
     key = subprocess.run(
-        [sys.executable, "-m", "service.cli", "keys", "create", "--name", "t"],
+        [sys.executable, "-m", "cli.main", "keys", "create", "--name", "t"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
     trace = tmp_path / "trace.txt"
-    serve = (sys.executable, "-m", "service.cli", "serve")
+    serve = (sys.executable, "-m", "cli.main", "serve")
     tracer = subprocess.Popen(
         [STRACE, "-f", "-e", "trace=connect", "-o", str(trace), *serve, "--port", str(port)],
         env=env,
@@ -135,9 +135,9 @@ def test_a_standalone_worker_opens_no_internet_socket(tmp_path):
     call from the API in this test process (outside the trace) to the end, then 15 s more."""
     from test_service import FIXTURE, Service
 
-    from service.db import database
-    from service.queue import embedded_redis
-    from service.settings import ServiceSettings
+    from store.db import database
+    from store.queue import embedded_redis
+    from store.settings import ServiceSettings
 
     data_dir = tmp_path / "data"
     with embedded_redis(data_dir / "redis") as redis_url:
@@ -149,7 +149,7 @@ def test_a_standalone_worker_opens_no_internet_socket(tmp_path):
             call = service.upload(FIXTURE).json()
             code = (
                 "import time\n"
-                "from service.cli import main\n"
+                "from cli.main import main\n"
                 "rc = main(['worker', '--burst'])\n"
                 "time.sleep(15)\n"
                 "raise SystemExit(rc)\n"

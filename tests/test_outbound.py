@@ -1,4 +1,4 @@
-"""Outbound URLs (service.outbound): every address form inside the site is refused, redirects included,
+"""Outbound URLs (store.outbound): every address form inside the site is refused, redirects included,
 and the connection goes only to the address that was checked."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from service.outbound import OutboundPolicy, RefusedURL, check_url, session
+from store.outbound import OutboundPolicy, RefusedURL, check_url, session
 
 #: Each names a loopback, private, link-local, multicast, shared or unspecified address in some notation.
 INSIDE = [

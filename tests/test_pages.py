@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from service.app import create_app
-from service.db import Call
-from service.settings import ServiceSettings
+from store.db import Call
+from store.settings import ServiceSettings
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def server(tmp_path_factory):
     env = {**os.environ, "CALLSCOPE_DATA_DIR": str(data_dir), "CALLSCOPE_JOB_RETRIES": "0", "PYTHONWARNINGS": "ignore"}
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
-    cli = [sys.executable, "-m", "service.cli"]
+    cli = [sys.executable, "-m", "cli.main"]
     key = subprocess.run(
         [*cli, "keys", "create", "--name", "e2e"], env=env, cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()

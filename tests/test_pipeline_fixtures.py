@@ -19,7 +19,7 @@ from helpers import CALLS, labels, normalize, reference_text, report_text
 from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from workers.report import load_schema
+from analysis.report import load_schema
 
 VERSIONS = {
     "_stereo.flac": ("stereo", 0.08),

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from helpers import CALLS
 
-from workers.report import SCHEMA_VERSION, load_schema
+from analysis.report import SCHEMA_VERSION, load_schema
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,11 @@ import requests
 from helpers import CALLS, ROOT, free_port, http_ok, postgres_schema, reachable_postgres, wait_for
 from werkzeug.serving import make_server
 
+from analysis.report import load_schema
 from service.app import create_app
-from service.db import database
-from service.queue import QUEUE_NAME, embedded_redis
-from service.settings import ServiceSettings
-from workers.report import load_schema
+from store.db import database
+from store.queue import QUEUE_NAME, embedded_redis
+from store.settings import ServiceSettings
 
 FIXTURE = CALLS / "support_call_8k_mulaw.wav"
 SYSTEM_REDIS = "redis://127.0.0.1:6379/0"
@@ -96,7 +96,7 @@ class Service:
 
     def run_worker(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "service.cli", "worker", "--burst", *args],
+            [sys.executable, "-m", "cli.main", "worker", "--burst", *args],
             env=self.env,
             cwd=ROOT,
             capture_output=True,
@@ -175,7 +175,7 @@ def test_upload_to_report(service):
     assert 'callscope_stage_seconds_count{stage="transcribe"} 1.0' in metrics
     assert 'callscope_stage_seconds_bucket{le="+Inf",stage="total"} 1.0' in metrics
     # The figures were written as the call finished: /metrics reads no report.
-    from service.db import Call
+    from store.db import Call
 
     with database(service.settings.database_url).session.begin() as s:
         s.get(Call, call["id"]).report = None
@@ -250,13 +250,13 @@ def test_redis_loss_and_requeue(service):
     service.redis.flushdb()  # a Redis restart without persistence: the queue is gone
     assert _queued_jobs(service) == 0
     done = subprocess.run(
-        [sys.executable, "-m", "service.cli", "requeue"], env=service.env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "cli.main", "requeue"], env=service.env, cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     assert "re-queued 3 unfinished call(s)" in done.stdout
     assert _queued_jobs(service) == 3
     again = subprocess.run(
-        [sys.executable, "-m", "service.cli", "requeue"], env=service.env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "cli.main", "requeue"], env=service.env, cwd=ROOT, capture_output=True, text=True
     )
     assert "re-queued 0 unfinished call(s)" in again.stdout  # nothing is queued twice
     assert {service.get(f"/v1/calls/{c}").json()["status"] for c in calls} == {"queued"}
@@ -274,7 +274,7 @@ def test_serve_survives_a_killed_worker_and_stops_cleanly(tmp_path):
     }
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
-    cli = [sys.executable, "-m", "service.cli"]
+    cli = [sys.executable, "-m", "cli.main"]
     servers_before = _redis_servers()
     key = subprocess.run([*cli, "keys", "create", "--name", "t"], env=env, cwd=ROOT, capture_output=True, text=True)
     key = key.stdout.strip()
@@ -289,7 +289,7 @@ def test_serve_survives_a_killed_worker_and_stops_cleanly(tmp_path):
             return requests.get(f"{base}/v1/calls/{call['id']}", headers=headers, timeout=10).json()
 
         wait_for(lambda: status()["status"] == "processing", 300, "the job to start")
-        workers = subprocess.run(["pgrep", "-P", str(serve.pid), "-f", "service.cli worker"], capture_output=True)
+        workers = subprocess.run(["pgrep", "-P", str(serve.pid), "-f", "cli.main worker"], capture_output=True)
         [worker_pid] = [int(p) for p in workers.stdout.split()]
         os.kill(worker_pid, signal.SIGKILL)
         failed = wait_for(lambda: (s := status())["status"] == "failed" and s, 60, "the call to fail")
@@ -324,7 +324,7 @@ def test_a_restarted_standalone_worker_hands_on_the_call_its_predecessor_left(se
     """`callscope worker` alone (no `serve` to supervise it), SIGKILLed mid-job as the OOM killer would; the worker
     started in its place finds the call left `processing` and ends it `failed` with the reason (no retries here)."""
     worker = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "worker"], env=service.env, cwd=ROOT, stderr=subprocess.DEVNULL
+        [sys.executable, "-m", "cli.main", "worker"], env=service.env, cwd=ROOT, stderr=subprocess.DEVNULL
     )
     try:
         call = service.upload().json()
@@ -363,7 +363,7 @@ def test_a_worker_without_the_data_directory_fetches_the_audio_from_the_api(serv
         "TMPDIR": str(own),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "service.cli", "worker", "--burst"],
+        [sys.executable, "-m", "cli.main", "worker", "--burst"],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -379,7 +379,7 @@ def test_a_worker_without_the_data_directory_fetches_the_audio_from_the_api(serv
     second = service.upload().json()
     env["CALLSCOPE_WORKER_TOKEN"] = "wrong"
     subprocess.run(
-        [sys.executable, "-m", "service.cli", "worker", "--burst", "--no-preload"],
+        [sys.executable, "-m", "cli.main", "worker", "--burst", "--no-preload"],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -457,7 +457,7 @@ def recordings():
 
 
 def _signed_post(service, body: dict, *, timestamp=None, secret=WEBHOOK_SECRET):
-    from service.webhooks import sign
+    from store.signing import sign
 
     raw = json.dumps(body).encode()
     ts = str(int(time.time()) if timestamp is None else timestamp)
@@ -535,7 +535,7 @@ def test_outbound_urls_inside_the_site_are_refused(service, recordings):
 def test_every_text_field_is_checked_against_its_column(service, field, where):
     """A value one character over the limit gets 400 bad_<field> naming the limit; one at it is stored (on
     PostgreSQL too, which enforces the column's length where SQLite does not)."""
-    from service.db import FIELD_LIMITS
+    from store.db import FIELD_LIMITS
 
     limit = FIELD_LIMITS["external_id" if field == "recording_id" else field]
 
@@ -566,7 +566,7 @@ def test_every_text_field_is_checked_against_its_column(service, field, where):
 
 
 def test_twilio_recording_callback(service, recordings):
-    from service.webhooks import twilio_signature
+    from store.signing import twilio_signature
 
     url = f"{service.url}/v1/webhooks/recording"
     params = {"RecordingSid": "RE123", "RecordingUrl": f"{recordings}/{FIXTURE.name}", "RecordingStatus": "completed"}
@@ -637,13 +637,13 @@ def receiver():
 
 @pytest.mark.models
 def test_callback_is_signed_and_retried_until_delivered(service, receiver):
-    from service.webhooks import verify
+    from store.signing import verify
 
     url, received = receiver
     call = service.upload(callback_url=url).json()
     assert call["callback"] == {"url": url, "status": "pending", "attempts": 0, "error": None}
     env = {**service.env, "CALLSCOPE_CALLBACK_RETRY_INTERVALS": "1,1,1", "CALLSCOPE_WEBHOOK_SECRET": WEBHOOK_SECRET}
-    worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env, cwd=ROOT)
+    worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker"], env=env, cwd=ROOT)
     try:
         status = wait_for(
             lambda: (s := service.get(f"/v1/calls/{call['id']}").json())["callback"]["status"] == "delivered" and s,
@@ -663,8 +663,8 @@ def test_callback_is_signed_and_retried_until_delivered(service, receiver):
 
 
 def test_a_callback_that_never_succeeds_is_recorded_as_failed(service):
-    from service.db import Call
-    from workers.callbacks import enqueue_callback
+    from store.db import Call
+    from store.queue import enqueue_callback
 
     call = service.upload(callback_url="http://127.0.0.1:9/nothing-listens-here").json()
     service.redis.delete(f"rq:queue:{QUEUE_NAME}")  # this test is about the callback only
@@ -674,9 +674,7 @@ def test_a_callback_that_never_succeeds_is_recorded_as_failed(service):
     from dataclasses import replace
 
     enqueue_callback(service.redis, call["id"], replace(service.settings, callback_retry_intervals=(1, 1)))
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "worker", "--no-preload"], env=service.env, cwd=ROOT
-    )
+    worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "--no-preload"], env=service.env, cwd=ROOT)
     try:
         status = wait_for(
             lambda: (s := service.get(f"/v1/calls/{call['id']}").json())["callback"]["status"] == "failed" and s,

@@ -7,12 +7,12 @@ from dataclasses import replace
 import pytest
 from pyannote.core import Annotation, Segment
 
+from analysis.verdicts import Result, listened_without_interrupting
 from audio_features.config import Settings
 from audio_features.talk_metrics import talk_metrics
 from audio_features.transcription import Word
 from audio_features.turn_taking import analyse_turn_taking, is_closing
 from audio_features.turns import Turn
-from workers.verdicts import Result, listened_without_interrupting
 
 SETTINGS = Settings()
 

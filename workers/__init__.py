@@ -1,1 +1,2 @@
-"""Compose the analysis stages into jobs: the pipeline, the report and its summary."""
+"""RQ code: the analysis job, the callback deliveries and the worker that runs them. It imports
+:mod:`analysis` and :mod:`store`, never the web app."""

@@ -1,13 +1,13 @@
 """Webhooks out: when a call is done or failed, POST a signed summary to its ``callback_url``.
 
 The body is JSON ``{"event": "call.done" | "call.failed", "call": <the call as GET /v1/calls/<id> shows
-it>}``, signed like incoming webhooks (:mod:`service.webhooks`): ``X-Callscope-Timestamp`` and
+it>}``, signed like incoming webhooks (:mod:`store.signing`): ``X-Callscope-Timestamp`` and
 ``X-Callscope-Signature: sha256=<HMAC-SHA256 of "<timestamp>.<body>">`` with
 ``CALLSCOPE_WEBHOOK_SECRET`` (unsigned when it is unset). Delivery is its own RQ job, retried with
-backoff (``RETRY_INTERVALS``); every attempt is recorded on the call (``callback.status``,
+backoff (:data:`store.queue.CALLBACK_RETRY_INTERVALS`); every attempt is recorded on the call (``callback.status``,
 ``attempts``, ``error``), so a failed delivery is visible, never silent. Any 2xx counts as delivered;
 a redirect is not followed (a 3xx is a failed attempt), and the receiver's address is checked and
-pinned as :mod:`service.outbound` says.
+pinned as :mod:`store.outbound` says.
 """
 
 from __future__ import annotations
@@ -15,39 +15,15 @@ from __future__ import annotations
 import json
 import time
 
-from rq import Callback, Queue, Retry
-from rq.serializers import JSONSerializer
+from store.db import Call, database
+from store.outbound import RefusedURL, session
+from store.settings import ServiceSettings
+from store.signing import sign
 
-from service.db import Call, database
-from service.outbound import RefusedURL, session
-from service.settings import ServiceSettings
-from service.webhooks import sign
+__all__ = ["deliver_callback", "on_callback_failure"]
 
-__all__ = ["RETRY_INTERVALS", "callback_job_id", "deliver_callback", "enqueue_callback"]
-
-#: Waits between delivery attempts, s: 6 attempts over about 35 minutes.
-RETRY_INTERVALS = [10, 30, 120, 600, 1200]
 #: Seconds to wait for the receiver.
 TIMEOUT_S = 10
-
-
-def callback_job_id(call_id: str) -> str:
-    """The delivery job of a call's callback (one per call, so the requeue sweep can find it)."""
-    return f"callback-{call_id}"
-
-
-def enqueue_callback(redis, call_id: str, settings: ServiceSettings) -> None:
-    queue = Queue("callbacks", connection=redis, serializer=JSONSerializer)
-    intervals = settings.callback_retry_intervals or RETRY_INTERVALS
-    queue.enqueue(
-        "workers.callbacks.deliver_callback",
-        call_id,
-        job_id=callback_job_id(call_id),
-        retry=Retry(max=len(intervals), interval=intervals),
-        job_timeout=60,
-        on_failure=Callback("workers.callbacks.on_callback_failure"),
-        failure_ttl=7 * 86400,
-    )
 
 
 def deliver_callback(call_id: str) -> str:

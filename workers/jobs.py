@@ -27,10 +27,10 @@ from rq import get_current_job
 
 from audio_features.config import Settings, apply_offline_environment
 from audio_features.errors import CallscopeError
-from service.db import VERDICT_COLUMNS, Call, database, utcnow
-from service.metrics import count, observe_stages, safely
-from service.settings import ServiceSettings
-from service.storage import audio_source
+from store.db import VERDICT_COLUMNS, Call, database, utcnow
+from store.metrics import count, observe_stages, safely
+from store.settings import ServiceSettings
+from store.storage import audio_source
 
 log = logging.getLogger("callscope.jobs")
 
@@ -58,7 +58,7 @@ def mark_failed(call_id: str, code: str, message: str) -> None:
 
 
 def count_retry() -> None:
-    """An analysis goes back in the queue (service.metrics)."""
+    """An analysis goes back in the queue (store.metrics)."""
     safely(count, _db(), "callscope_job_retries_total")
 
 
@@ -75,20 +75,19 @@ def notify(call_id: str) -> None:
             return
     url = os.environ.get("REDIS_URL") or service.redis_url
     if url:
-        from service.queue import connect
-        from workers.callbacks import enqueue_callback
+        from store.queue import connect, enqueue_callback
 
         try:
             enqueue_callback(connect(url), call_id, service)
-        except RedisError:  # the call is recorded; the requeue sweep queues its callback (service.requeue)
+        except RedisError:  # the call is recorded; the requeue sweep queues its callback (store.requeue)
             log.warning("could not queue the callback of call %s: Redis is unavailable", call_id)
 
 
 def analyse_call(call_id: str) -> str:
     """Analyse the stored audio of ``call_id`` and store its report. Returns the final status."""
     apply_offline_environment()
-    from workers.pipeline import analyze_file
-    from workers.report import build_report
+    from analysis.pipeline import analyze_file
+    from analysis.report import build_report
 
     service = ServiceSettings.from_env()
     db = database(service.database_url)

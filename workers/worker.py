@@ -23,7 +23,7 @@ call on at once. A call whose worker vanished with its host is found by RQ's
 abandoned-job cleanup, run by any live worker, once the job's lease in the
 started registry lapses; its failure callback re-queues it (retries left) or
 ends it ``failed``, and ``callscope requeue`` puts a failed call back. Every
-worker also runs the requeue sweep (:mod:`service.requeue`) every
+worker also runs the requeue sweep (:mod:`store.requeue`) every
 ``SWEEP_EVERY_S``, so a call that Redis lost or stranded is queued again.
 """
 
@@ -39,9 +39,9 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
 from audio_features.config import Settings, apply_offline_environment
-from service.db import Call, database
-from service.queue import QUEUE_NAME, connect
-from service.settings import ServiceSettings
+from store.db import Call, database
+from store.queue import QUEUE_NAME, connect
+from store.settings import ServiceSettings
 from workers.jobs import count_retry, mark_failed, update_call
 
 __all__ = ["count_worker_restart", "preload_models", "reap_dead_worker", "reap_predecessors", "run_worker"]
@@ -76,7 +76,7 @@ def _horse_killed(job, retpid, ret_val, rusage) -> None:
 
 def reap_dead_worker(pid: int, exit_signal: int | None, redis_url: str) -> list[str]:
     """After a worker process died mid-job: re-queue or fail the calls it was analysing. Returns their ids."""
-    from service.queue import connect, enqueue_call
+    from store.queue import connect, enqueue_call
 
     service = ServiceSettings.from_env()
     db = database(service.database_url)
@@ -137,12 +137,12 @@ def reap_predecessors(redis_url: str) -> list[str]:
 
 
 def _start_sweeps(redis_url: str) -> None:
-    """Run the requeue sweep (service.requeue) every SWEEP_EVERY_S in a daemon thread of this worker, so
+    """Run the requeue sweep (store.requeue) every SWEEP_EVERY_S in a daemon thread of this worker, so
     that deployments without `callscope serve` (compose, systemd) also finish calls stranded by Redis."""
     import threading
     import time
 
-    from service.requeue import SWEEP_EVERY_S, requeue_unfinished
+    from store.requeue import SWEEP_EVERY_S, requeue_unfinished
 
     def loop() -> None:
         while True:
@@ -157,8 +157,8 @@ def _start_sweeps(redis_url: str) -> None:
 
 
 def count_worker_restart() -> None:
-    """A worker was found dead and replaced (service.metrics)."""
-    from service.metrics import count, safely
+    """A worker was found dead and replaced (store.metrics)."""
+    from store.metrics import count, safely
 
     safely(count, database(ServiceSettings.from_env().database_url), "callscope_worker_restarts_total")
 

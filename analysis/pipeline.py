@@ -18,12 +18,12 @@ Data flows one way, each stage taking only the previous stages' output:
    :mod:`audio_features.tone`, :mod:`audio_features.arousal`).
 6. **empathy**: the customer's feeling moments and the agent's
    acknowledgements (:mod:`audio_features.empathy`).
-7. **judge**: the verdicts, each with its evidence (:mod:`workers.verdicts`).
+7. **judge**: the verdicts, each with its evidence (:mod:`analysis.verdicts`).
 
 :func:`analyze_transcript` runs stages 5 to 7 on turns the user already has:
 no audio, so no tone, arousal or "stayed calm".
 
-The report is built from the result in :mod:`workers.report`.
+The report is built from the result in :mod:`analysis.report`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from analysis.verdicts import Verdict
 from audio_features.arousal import ArousalSummary
 from audio_features.config import Settings
 from audio_features.decode import DecodedAudio, decode_file
@@ -45,7 +46,6 @@ from audio_features.errors import ConfigError
 from audio_features.talk_metrics import TalkMetrics
 from audio_features.tone import PartyTone
 from audio_features.turn_taking import TurnTaking
-from workers.verdicts import Verdict
 
 __all__ = ["CallAnalysis", "ModelInfo", "SpeakerInfo", "analyze_file", "analyze_transcript"]
 
@@ -293,11 +293,11 @@ def _sentence_model_info(settings: Settings) -> ModelInfo:
 def _measure_and_judge(analysis: CallAnalysis, settings: Settings, stages: _Stages) -> None:
     from pyannote.core import Annotation, Segment
 
+    from analysis.verdicts import acknowledged_feelings, listened_without_interrupting, stayed_calm
     from audio_features.arousal import find_arousal
     from audio_features.talk_metrics import talk_metrics
     from audio_features.tone import tone_timelines
     from audio_features.turn_taking import analyse_turn_taking
-    from workers.verdicts import acknowledged_feelings, listened_without_interrupting, stayed_calm
 
     with stages.stage("measure"):
         activity = Annotation()

@@ -3,7 +3,7 @@
 Workers run on many hosts and in many processes, so an in-process registry would see one process only;
 prometheus_client's multiprocess mode needs a directory that every process shares, which separate hosts
 do not have. The database is shared by all of them, so each worker adds to rows of one small table
-(:class:`service.db.MetricRow`) as it finishes a call, with ``value = value + n`` in one statement, and
+(:class:`store.db.MetricRow`) as it finishes a call, with ``value = value + n`` in one statement, and
 ``/metrics`` turns the rows into metric families. No report is read.
 
 Metrics (all counters only grow; rates come from PromQL's ``rate()``):
@@ -24,7 +24,7 @@ import math
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from service.db import Database, MetricRow
+from store.db import Database, MetricRow
 
 __all__ = ["STAGE_BUCKETS_S", "collect", "count", "observe_stages", "safely"]
 

@@ -6,12 +6,12 @@ the API and the workers first and then shuts the server down, so nothing is
 left running. It supervises all three:
 
 * **Redis** that dies (OOM killer, crash) is started again from its append-only
-  file, at the same socket, within a second (:class:`service.queue.EmbeddedRedis`).
+  file, at the same socket, within a second (:class:`store.queue.EmbeddedRedis`).
   Meanwhile the API accepts uploads (stored and written ``queued``), ``/healthz``
   says ``degraded``, and workers wait for it.
 * A **worker** that dies (OOM, SIGKILL) is restarted, and the call it was
   analysing is re-queued or failed with a reason (:func:`workers.worker.reap_dead_worker`).
-* The **requeue sweep** (:mod:`service.requeue`) runs at start and every
+* The **requeue sweep** (:mod:`store.requeue`) runs at start and every
   ``SWEEP_EVERY_S``: every call the database holds as unfinished without a live
   job is queued again, so a call accepted during a Redis outage, or stranded by
   one, is finished, never dropped.
@@ -28,9 +28,9 @@ import subprocess
 import sys
 import time
 
-from service.queue import EmbeddedRedis
-from service.requeue import SWEEP_EVERY_S, requeue_unfinished
-from service.settings import ServiceSettings
+from store.queue import EmbeddedRedis
+from store.requeue import SWEEP_EVERY_S, requeue_unfinished
+from store.settings import ServiceSettings
 
 __all__ = ["serve"]
 
@@ -74,7 +74,7 @@ def serve(*, host: str, port: int, workers: int, api_workers: int) -> int:
         say(f"redis {url}")
         cmd_api = [sys.executable, "-m", "gunicorn", "-b", f"{host}:{port}", "-w", str(api_workers)]
         cmd_api += ["--threads", "4", "--timeout", "120", "service.wsgi:app"]
-        worker_cmd = [sys.executable, "-m", "service.cli", "worker"]
+        worker_cmd = [sys.executable, "-m", "cli.main", "worker"]
         api = subprocess.Popen(cmd_api, env=env)
         pool = [subprocess.Popen(worker_cmd, env=env) for _ in range(workers)]
         started = [time.monotonic()] * workers

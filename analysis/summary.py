@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.verdicts import clock
+from analysis.verdicts import clock
 
 __all__ = ["format_text"]
 
@@ -60,7 +60,7 @@ def _verdicts(report: dict) -> list[str]:
 
 
 def format_text(report: dict) -> str:
-    """Render a v1 report (as built by :func:`workers.report.build_report`)."""
+    """Render a v1 report (as built by :func:`analysis.report.build_report`)."""
     call = report["call"]
     src = call["source"]
     lines = [f"callscope report: {src['file']}"]

@@ -185,7 +185,7 @@ class Call(Base):
 
 
 class MetricRow(Base):
-    """One counter, or one histogram bucket, sum or count, of :mod:`service.metrics`: ``value`` only grows."""
+    """One counter, or one histogram bucket, sum or count, of :mod:`store.metrics`: ``value`` only grows."""
 
     __tablename__ = "metrics"
 

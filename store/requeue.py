@@ -28,9 +28,9 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import or_, select
 
-from service.db import Call, database, utcnow
-from service.queue import connect, enqueue_call
-from service.settings import ServiceSettings
+from store.db import Call, database, utcnow
+from store.queue import connect, enqueue_call
+from store.settings import ServiceSettings
 
 __all__ = ["STRANDED_AFTER_S", "SWEEP_EVERY_S", "requeue_unfinished"]
 
@@ -115,7 +115,7 @@ def _sweep_calls(settings: ServiceSettings, redis) -> int:
 
 
 def _sweep_callbacks(settings: ServiceSettings, redis) -> None:
-    from workers.callbacks import callback_job_id, enqueue_callback
+    from store.queue import callback_job_id, enqueue_callback
 
     db = database(settings.database_url)
     cutoff = utcnow() - timedelta(seconds=CALLBACK_GRACE_S)

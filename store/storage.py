@@ -72,12 +72,6 @@ class FileStorage:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
-    def send(self, key: str, mimetype: str, download_name: str | None = None, conditional: bool = True):
-        """A Flask response with the recording (range requests answered when ``conditional``)."""
-        from flask import send_file
-
-        return send_file(self.path(key), mimetype=mimetype, conditional=conditional, download_name=download_name)
-
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
@@ -167,33 +161,16 @@ class S3Storage:
         finally:
             Path(tmp).unlink(missing_ok=True)
 
-    def send(self, key: str, mimetype: str, download_name: str | None = None, conditional: bool = True):
-        """The object streamed through the API; a ``Range`` header is passed to the store (206 back)."""
-        from flask import Response, request
-        from werkzeug.http import quote_header_value
-
-        extra = {}
-        if conditional and (wanted := request.headers.get("Range")):
-            extra["Range"] = wanted
+    def get_range(self, key: str, byte_range: str | None = None) -> dict | None:
+        """The object, or the part of it an HTTP ``Range`` value names, as boto3's ``get_object`` gives it
+        (``Body``, ``ContentLength``, ``ContentRange``); None when the range is not satisfiable."""
+        extra = {"Range": byte_range} if byte_range else {}
         try:
-            obj = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key), **extra)
+            return self.client.get_object(Bucket=self.bucket, Key=self.object_key(key), **extra)
         except self.client.exceptions.ClientError as exc:
             if _status(exc) != 416:
                 raise
-            return Response(status=416, headers={"Accept-Ranges": "bytes"})
-        headers = {"Content-Length": str(obj["ContentLength"]), "Accept-Ranges": "bytes"}
-        if obj.get("ContentRange"):
-            headers["Content-Range"] = obj["ContentRange"]
-        if download_name:
-            headers["Content-Disposition"] = f"inline; filename={quote_header_value(download_name)}"
-        body = obj["Body"]
-        return Response(
-            body.iter_chunks(CHUNK),
-            status=206 if obj.get("ContentRange") else 200,
-            mimetype=mimetype,
-            headers=headers,
-            direct_passthrough=True,
-        )
+            return None
 
 
 def _status(exc) -> int:

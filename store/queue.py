@@ -22,13 +22,25 @@ from redis import Redis
 from rq import Callback, Queue, Retry
 from rq.serializers import JSONSerializer
 
-from service.settings import ServiceSettings
+from store.settings import ServiceSettings
 
-__all__ = ["QUEUE_NAME", "EmbeddedRedis", "connect", "embedded_redis", "enqueue_call", "job_timeout"]
+__all__ = [
+    "CALLBACK_RETRY_INTERVALS",
+    "QUEUE_NAME",
+    "EmbeddedRedis",
+    "callback_job_id",
+    "connect",
+    "embedded_redis",
+    "enqueue_call",
+    "enqueue_callback",
+    "job_timeout",
+]
 
 QUEUE_NAME = "calls"
 #: Waits before each retry after a crash, s.
 RETRY_INTERVALS = [30, 120]
+#: Waits between the deliveries of a call's callback, s: 6 attempts over about 35 minutes.
+CALLBACK_RETRY_INTERVALS = [10, 30, 120, 600, 1200]
 
 
 def connect(url: str) -> Redis:
@@ -131,4 +143,24 @@ def enqueue_call(redis: Redis, call_id: str, settings: ServiceSettings, duration
         result_ttl=86400,
         failure_ttl=7 * 86400,
         on_failure=Callback("workers.jobs.on_job_failure"),
+    )
+
+
+def callback_job_id(call_id: str) -> str:
+    """The delivery job of a call's callback (one per call, so the requeue sweep can find it)."""
+    return f"callback-{call_id}"
+
+
+def enqueue_callback(redis: Redis, call_id: str, settings: ServiceSettings) -> None:
+    """Queue the delivery of a call's callback (:func:`workers.callbacks.deliver_callback`, by name)."""
+    queue = Queue("callbacks", connection=redis, serializer=JSONSerializer)
+    intervals = settings.callback_retry_intervals or CALLBACK_RETRY_INTERVALS
+    queue.enqueue(
+        "workers.callbacks.deliver_callback",
+        call_id,
+        job_id=callback_job_id(call_id),
+        retry=Retry(max=len(intervals), interval=intervals),
+        job_timeout=60,
+        on_failure=Callback("workers.callbacks.on_callback_failure"),
+        failure_ttl=7 * 86400,
     )

@@ -1,7 +1,7 @@
 """The JSON report, schema v1, built from a :class:`CallAnalysis` in one place.
 
 Times are in seconds, rounded to milliseconds (as pyannote's ``serialize``
-does). The schema lives in ``workers/schema/report-v1.schema.json`` and is
+does). The schema lives in ``analysis/schema/report-v1.schema.json`` and is
 documented in ``docs/report-schema.md``. Fields that later stages add
 are absent when their stage did not run (tone from a transcript): a report
 never carries a placeholder.
@@ -15,8 +15,8 @@ from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 
+from analysis.pipeline import CallAnalysis
 from audio_features.pace import articulation_rate_wpm, syllable_rate
-from workers.pipeline import CallAnalysis
 
 __all__ = ["SCHEMA_VERSION", "build_report", "load_schema"]
 
@@ -285,5 +285,5 @@ def _arousal_metrics(analysis: CallAnalysis) -> dict:
 
 def load_schema() -> dict:
     """The JSON Schema of report v1."""
-    text = resources.files("workers").joinpath("schema/report-v1.schema.json").read_text()
+    text = resources.files("analysis").joinpath("schema/report-v1.schema.json").read_text()
     return json.loads(text)

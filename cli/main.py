@@ -56,9 +56,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from workers.pipeline import analyze_file, analyze_transcript
-    from workers.report import build_report
-    from workers.summary import format_text
+    from analysis.pipeline import analyze_file, analyze_transcript
+    from analysis.report import build_report
+    from analysis.summary import format_text
 
     if (args.call is None) == (args.transcript is None):
         raise ConfigError("give either a recording or --transcript FILE (not both)")
@@ -94,8 +94,8 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _keys(args: argparse.Namespace) -> int:
-    from service.db import database
-    from service.settings import ServiceSettings
+    from store.db import database
+    from store.settings import ServiceSettings
 
     key = database(ServiceSettings.from_env().database_url).create_key(args.name)
     print(key)
@@ -110,7 +110,7 @@ def _redis_url_or_exit(settings) -> str:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from service.settings import ServiceSettings
+    from store.settings import ServiceSettings
     from workers.worker import run_worker
 
     url = _redis_url_or_exit(ServiceSettings.from_env())
@@ -119,8 +119,8 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _requeue(args: argparse.Namespace) -> int:
-    from service.requeue import requeue_unfinished
-    from service.settings import ServiceSettings
+    from store.requeue import requeue_unfinished
+    from store.settings import ServiceSettings
 
     settings = ServiceSettings.from_env()
     count = requeue_unfinished(settings, _redis_url_or_exit(settings))
@@ -129,7 +129,7 @@ def _requeue(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from service.serve import serve
+    from cli.serve import serve
 
     return serve(host=args.host, port=args.port, workers=args.workers, api_workers=args.api_workers)
 

@@ -11,7 +11,7 @@ on one machine with nothing installed:
   API, authorised by ``CALLSCOPE_WORKER_TOKEN`` (the same long random secret
   on the API and every worker; unset on the API, the route is closed).
 * ``CALLSCOPE_STORAGE_URL`` (empty: ``<data dir>/audio``): ``s3://bucket/prefix`` keeps the
-  recordings in an S3-compatible object store (:class:`service.storage.S3Storage`) that the API
+  recordings in an S3-compatible object store (:class:`store.storage.S3Storage`) that the API
   and every worker reach with the usual ``AWS_*`` variables (``AWS_ENDPOINT_URL`` for a store
   that is not AWS); no worker then needs the data directory or ``CALLSCOPE_API_URL``.
 * ``DATABASE_URL``: SQLAlchemy URL; default ``sqlite:///<data dir>/callscope.db``.
@@ -35,7 +35,7 @@ on one machine with nothing installed:
   random key is made once and kept in ``<data dir>/secret_key`` (mode 0600).
 * ``CALLSCOPE_SECURE_COOKIES`` (0): 1 sends the session cookie over HTTPS only.
 * ``CALLSCOPE_ALLOWED_FETCH_HOSTS`` (empty): host names and CIDR networks that callbacks and
-  recording fetches may reach although they are not public addresses (:mod:`service.outbound`).
+  recording fetches may reach although they are not public addresses (:mod:`store.outbound`).
 """
 
 from __future__ import annotations
@@ -60,13 +60,13 @@ class ServiceSettings:
     twilio_auth_token: str = ""
     fetch_timeout_s: float = 30.0
     rate_limit_per_min: int = 600
-    #: Waits between callback deliveries, s; empty for workers.callbacks.RETRY_INTERVALS.
+    #: Waits between callback deliveries, s; empty for store.queue.CALLBACK_RETRY_INTERVALS.
     callback_retry_intervals: tuple[int, ...] = ()
     #: Signs the web pages' session cookie; empty: generated once into ``<data_dir>/secret_key``.
     secret_key: str = ""
     #: Send the session cookie only over HTTPS (set it behind a TLS proxy).
     secure_cookies: bool = False
-    #: Non-public hosts and networks that callbacks and recording fetches may reach (service.outbound).
+    #: Non-public hosts and networks that callbacks and recording fetches may reach (store.outbound).
     allowed_fetch_hosts: tuple[str, ...] = ()
     #: Workers: fetch recordings from this API instead of the data directory (no shared disk).
     api_url: str = ""
@@ -80,7 +80,7 @@ class ServiceSettings:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("CALLSCOPE_DATA_DIR") or "data").resolve()
         if storage_url := env.get("CALLSCOPE_STORAGE_URL", ""):
-            from service.storage import parse_s3_url
+            from store.storage import parse_s3_url
 
             parse_s3_url(storage_url)  # a bad one is a ConfigError (exit 2, bad_setting) at start
         return cls(
@@ -110,8 +110,8 @@ class ServiceSettings:
 
     @property
     def outbound(self):
-        """The :class:`service.outbound.OutboundPolicy` these settings give."""
-        from service.outbound import OutboundPolicy
+        """The :class:`store.outbound.OutboundPolicy` these settings give."""
+        from store.outbound import OutboundPolicy
 
         return OutboundPolicy.from_setting(self.allowed_fetch_hosts)
 

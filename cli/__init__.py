@@ -1,0 +1,2 @@
+"""The ``callscope`` command: analyze, serve, worker, keys, requeue, models. The top layer: it may
+import every other package."""
