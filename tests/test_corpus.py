@@ -72,8 +72,8 @@ def test_a_raised_line_is_higher_and_faster_in_the_same_voice(tmp_path):
     import parselmouth
     from parselmouth.praat import call
 
-    from fixtures.corpus import RAISED_SPEED, SynthVoice, speak
-    from fixtures.generate import Line
+    from fixtures.render import Line
+    from fixtures.synth import RAISED_SPEED, SynthVoice, speak
 
     voice = SynthVoice("espeak", "en-us+m3", pitch=40)
     line = Line("agent", "Look, I have already said I am checking it, you need to let me look at the account.")
@@ -98,8 +98,8 @@ def test_a_raised_line_is_higher_and_faster_in_the_same_voice(tmp_path):
 def test_a_raised_line_is_the_same_in_every_run(tmp_path):
     """Praat's PSOLA draws random numbers; unseeded, the same raised line differed from run to run (by up to
     0.3 of full scale), so the same seed did not give the same corpus."""
-    from fixtures.corpus import SynthVoice, speak
-    from fixtures.generate import Line
+    from fixtures.render import Line
+    from fixtures.synth import SynthVoice, speak
 
     voice = SynthVoice("espeak", "en-gb-scotland+m1", pitch=35, raised=True, rate=1.12)
     line = Line("agent", "Look, I've already said I'm checking it, you need to let me look at the account.")
@@ -114,7 +114,7 @@ def test_a_draw_too_near_the_calm_bar_is_drawn_again(tmp_path):
     stay the same, and the call that comes out is clear of the bar. With seed 1 the first draw (a fast agent)
     is refused; the test shows it, then builds the call."""
     from fixtures.corpus import CALM_LABEL_MARGIN, CalmLabelTooNear, _call, _check_calm_label, speak
-    from fixtures.generate import render
+    from fixtures.render import render
 
     scenario = next(s for s in _scenarios(np.random.default_rng(0)) if s.name == "token_cut_in")
     rng = np.random.default_rng(1)
