@@ -48,14 +48,15 @@ arousal scores 1, reaching the limit scores 0.5 and fails.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from analysis.names import Result
 from audio_features.config import Settings
+from audio_features.parties import Role
 
 if TYPE_CHECKING:  # keep this module light: the text summary imports it
+    from audio_features.acknowledgements import Acknowledgement
     from audio_features.arousal import ArousalEvent, ArousalSummary
-    from audio_features.empathy import Acknowledgement
     from audio_features.talk_metrics import TalkMetrics
     from audio_features.turn_taking import TurnTaking
 
@@ -72,12 +73,6 @@ __all__ = [
 
 #: Calls shorter than this are counted over this long when rating interruptions, min.
 MIN_RATE_WINDOW_MIN = 5.0
-
-
-class Result(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    NOT_APPLICABLE = "not_applicable"
 
 
 @dataclass(frozen=True)
@@ -119,11 +114,11 @@ def listened_without_interrupting(
         "backchannel_max_s": settings.backchannel_max_s,
         "min_rate_window_min": MIN_RATE_WINDOW_MIN,
     }
-    if metrics.parties["customer"].turns == 0:
+    if metrics.parties[Role.CUSTOMER].turns == 0:
         return Verdict(Result.NOT_APPLICABLE, None, ["The customer said nothing substantive."], [], thresholds)
 
-    by_agent = [i for i in taking.interruptions if i.by == "agent"]
-    by_customer = [i for i in taking.interruptions if i.by == "customer"]
+    by_agent = [i for i in taking.interruptions if i.by == Role.AGENT]
+    by_customer = [i for i in taking.interruptions if i.by == Role.CUSTOMER]
     silencing = [i for i in by_agent if i.successful]
     window_min = max(duration_s / 60, MIN_RATE_WINDOW_MIN)
     rate = len(by_agent) * 10 / window_min
@@ -144,7 +139,7 @@ def listened_without_interrupting(
             f"At {clock(i.start)} the agent cut in and the customer stopped mid-sentence "
             f"({i.overlap_s:.1f} s of overlap)."
         )
-    backchannels = metrics.parties["agent"].backchannels
+    backchannels = metrics.parties[Role.AGENT].backchannels
     if backchannels:
         reasons.append(
             f"The agent gave {backchannels} backchannel(s) while listening; these never count as interruptions."
@@ -156,8 +151,8 @@ def listened_without_interrupting(
 
     evidence = []
     for i in by_agent:
-        evidence.append(Evidence(i.start, i.end, "customer", i.text_interrupted))
-        evidence.append(Evidence(i.start, i.end, "agent", i.text_by))
+        evidence.append(Evidence(i.start, i.end, Role.CUSTOMER, i.text_interrupted))
+        evidence.append(Evidence(i.start, i.end, Role.AGENT, i.text_by))
     return Verdict(Result.FAILED if failed else Result.PASSED, round(score, 3), reasons, evidence, thresholds)
 
 
@@ -216,8 +211,8 @@ def stayed_calm(agent: ArousalSummary, customer: ArousalSummary | None, settings
         reasons.append(f"{clock(e.start)}-{clock(e.end)}: {describe_arousal(e)}{reply}.")
         if upset:
             c = upset[-1]
-            evidence.append(Evidence(c.start, c.end, "customer", c.text))
-        evidence.append(Evidence(e.start, e.end, "agent", e.text))
+            evidence.append(Evidence(c.start, c.end, Role.CUSTOMER, c.text))
+        evidence.append(Evidence(e.start, e.end, Role.AGENT, e.text))
     if customer_events:
         verb = "while the agent stayed calm" if not agent.events else "too"
         reasons.append(
@@ -250,7 +245,7 @@ def acknowledged_feelings(acks: list[Acknowledgement], settings: Settings) -> Ve
     ]
     if not scored:
         reason = f"The customer voiced no clear feeling ({len(weak)} possible, on one weak cue each)."
-        evidence = [Evidence(a.episode.start, a.episode.end, "customer", a.episode.text) for a in weak]
+        evidence = [Evidence(a.episode.start, a.episode.end, Role.CUSTOMER, a.episode.text) for a in weak]
         return Verdict(Result.NOT_APPLICABLE, None, [reason, *weak_reasons], evidence, thresholds)
     score = sum(a.credit for a in scored) / len(scored)
     done = [a for a in scored if a.acknowledged]
@@ -258,7 +253,7 @@ def acknowledged_feelings(acks: list[Acknowledgement], settings: Settings) -> Ve
     evidence = []
     for a in scored:
         m = a.episode
-        evidence.append(Evidence(m.start, m.end, "customer", m.text))
+        evidence.append(Evidence(m.start, m.end, Role.CUSTOMER, m.text))
         if a.acknowledged:
             late = f", {a.delay_s:.0f} s later (credit {a.credit:.2f})" if a.credit < 1 else ""
             reasons.append(f"{clock(m.start)} {m.emotion}: acknowledged at {clock(a.reply.start)}{late}.")
@@ -275,8 +270,8 @@ def acknowledged_feelings(acks: list[Acknowledgement], settings: Settings) -> Ve
                 )
             reasons.append(reason)
         if a.reply is not None:
-            evidence.append(Evidence(a.reply.start, a.reply.end, "agent", a.reply.text))
+            evidence.append(Evidence(a.reply.start, a.reply.end, Role.AGENT, a.reply.text))
         if a.unclear is not None and a.unclear is not a.reply:
-            evidence.append(Evidence(a.unclear.start, a.unclear.end, "agent", a.unclear.text))
+            evidence.append(Evidence(a.unclear.start, a.unclear.end, Role.AGENT, a.unclear.text))
     result = Result.PASSED if score >= settings.empathy_pass_score else Result.FAILED
     return Verdict(result, round(score, 3), reasons + weak_reasons, evidence, thresholds)

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from pyannote.core import Segment, Timeline
 
-from audio_features.config import Settings
+from audio_features.config import SeparationSettings
 from audio_features.loudness import SILENCE_DBFS, frame_levels_db
 from audio_features.vad import FRAME_S, SAMPLE_RATE, speech_mask, speech_probabilities
 
@@ -158,7 +158,7 @@ def channels_are_mirrored(samples: np.ndarray, *, threshold_db: float) -> bool:
     return 10 * np.log10(max(diff, 1e-30) / mean) < threshold_db
 
 
-def stereo_activity(samples: np.ndarray, sample_rate: int, settings: Settings) -> tuple[ChannelActivity, ...]:
+def stereo_activity(samples: np.ndarray, sample_rate: int, settings: SeparationSettings) -> tuple[ChannelActivity, ...]:
     """Own-speech regions of each channel of a two-channel call.
 
     Parameters
@@ -167,7 +167,7 @@ def stereo_activity(samples: np.ndarray, sample_rate: int, settings: Settings) -
         The two channels, in [-1, 1].
     sample_rate : int
         Hz; 16000 (the decoder's rate, and Silero's).
-    settings : Settings
+    settings : SeparationSettings
         Uses ``vad_threshold``, ``vad_floor_margin_db``, ``crosstalk_margin_db``,
         ``vad_min_speech_s`` and ``vad_min_silence_s``.
 

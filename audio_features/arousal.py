@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audio_features.config import Settings
+from audio_features.thresholds import ToneSettings
 from audio_features.tone import PartyTone
 from audio_features.transcription import Word
 
@@ -116,7 +116,7 @@ def _median(x: np.ndarray) -> float | None:
     return float(np.median(x)) if x.size else None
 
 
-def find_arousal(speaker: str, tone: PartyTone, words: list[Word], settings: Settings) -> ArousalSummary:
+def find_arousal(speaker: str, tone: PartyTone, words: list[Word], settings: ToneSettings) -> ArousalSummary:
     """Arousal events of one party (see the module docstring).
 
     Args:

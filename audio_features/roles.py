@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass, field
 
 from audio_features.errors import ConfigError
+from audio_features.parties import Role
 from audio_features.turns import LabelledWord
 
 __all__ = [
@@ -126,7 +127,7 @@ class RoleAssignment:
 
     Attributes:
         agent: Label of the agent (``left``/``right`` or ``SPEAKER_xx``).
-        roles: Every label mapped to ``agent`` or ``customer``.
+        roles: Every label mapped to its :class:`Role`.
         rule: ``agent_channel`` or ``override`` (a setting), ``agent_phrases``,
             ``first_speaker`` or ``single_speaker``.
         confidence: 0..1, per the module docstring.
@@ -137,7 +138,7 @@ class RoleAssignment:
     """
 
     agent: str
-    roles: dict[str, str]
+    roles: dict[str, Role]
     rule: str
     confidence: float
     evidence: str
@@ -245,5 +246,5 @@ def _assignment(
     scores: dict[str, PhraseScore],
     warning: str | None = None,
 ) -> RoleAssignment:
-    roles = {label: ("agent" if label == agent else "customer") for label in labels}
+    roles = {label: (Role.AGENT if label == agent else Role.CUSTOMER) for label in labels}
     return RoleAssignment(agent, roles, rule, round(confidence, 2), evidence, scores, warning)

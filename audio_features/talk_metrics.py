@@ -22,12 +22,13 @@ from dataclasses import dataclass
 
 from pyannote.core import Segment, Timeline
 
-from audio_features.config import Settings
+from audio_features.parties import Role
+from audio_features.thresholds import TurnTakingSettings
 from audio_features.turn_taking import TurnTaking
 
 __all__ = ["PartyMetrics", "Silence", "TalkMetrics", "talk_metrics"]
 
-PARTIES = ("agent", "customer")
+PARTIES = (Role.AGENT, Role.CUSTOMER)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def _longest_monologue(taking: TurnTaking, party: str, max_pause_s: float) -> tu
     return best, best_start
 
 
-def talk_metrics(taking: TurnTaking, duration_s: float, settings: Settings) -> TalkMetrics:
+def talk_metrics(taking: TurnTaking, duration_s: float, settings: TurnTakingSettings) -> TalkMetrics:
     """Aggregate turn-taking into the report's ``metrics``.
 
     Args:
@@ -111,11 +112,11 @@ def talk_metrics(taking: TurnTaking, duration_s: float, settings: Settings) -> T
             interruption_s=sum(i.overlap_s for i in cut_ins),
             backchannels=sum(1 for b in taking.backchannels if b.speaker == p),
         )
-    talk = parties["agent"].talk_time_s + parties["customer"].talk_time_s
-    patience = [s.gap_s for s in taking.switches if s.to_speaker == "agent" and s.gap_s >= 0]
+    talk = parties[Role.AGENT].talk_time_s + parties[Role.CUSTOMER].talk_time_s
+    patience = [s.gap_s for s in taking.switches if s.to_speaker == Role.AGENT and s.gap_s >= 0]
     return TalkMetrics(
         parties=parties,
-        talk_ratio=parties["agent"].talk_time_s / talk if talk > 0 else None,
+        talk_ratio=parties[Role.AGENT].talk_time_s / talk if talk > 0 else None,
         silence_s=max(0.0, duration_s - float(union.duration())),
         longest_silence=max(silences, key=lambda s: s.duration_s) if silences else None,
         long_silences=[s for s in silences if s.duration_s >= settings.long_silence_s],

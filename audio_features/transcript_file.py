@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 from audio_features.errors import BadTranscript
+from audio_features.parties import Role
 from audio_features.transcription import Word
 from audio_features.turns import Turn
 
@@ -55,14 +56,14 @@ def turns_from_records(records: list, agent_label: str = "agent") -> list[Turn]:
             raise BadTranscript(f"{where}: start and end must be numbers of seconds") from None
         if not 0 <= start <= end:
             raise BadTranscript(f"{where}: start and end must satisfy 0 <= start <= end (got {start}, {end})")
-        role = "agent" if str(r["speaker"]) == agent_label else "customer"
+        role = Role.AGENT if str(r["speaker"]) == agent_label else Role.CUSTOMER
         text = str(r["text"]).strip()
         if text:
             turns.append(Turn(role, start, end, text, _words(text, start, end)))
     if not turns:
         raise BadTranscript("every turn of the transcript is empty")
     labels = sorted({str(r["speaker"]) for r in records})
-    if not any(t.speaker == "agent" for t in turns) and not set(labels) <= {"customer", "caller"}:
+    if not any(t.speaker == Role.AGENT for t in turns) and not set(labels) <= {"customer", "caller"}:
         raise BadTranscript(
             f"no turn has the agent's label {agent_label!r} (labels: {', '.join(labels)}): "
             "name the agent's label with --agent-speaker"

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from audio_features.config import Settings
+from audio_features.config import ModelSettings
 from audio_features.model_store import whisper_model_path
 
 __all__ = ["Transcript", "Word", "detect_language", "heard", "load_whisper", "speech_audio", "transcribe"]
@@ -75,7 +75,7 @@ def _load(path: str, compute_type: str, cpu_threads: int):
     return WhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=cpu_threads)
 
 
-def load_whisper(settings: Settings):
+def load_whisper(settings: ModelSettings):
     """The process's ``WhisperModel`` for ``settings`` (loaded once, then reused)."""
     return _load(whisper_model_path(settings), settings.compute_type, settings.cpu_threads)
 
@@ -141,7 +141,7 @@ def speech_audio(audio: np.ndarray, regions: list[tuple[float, float]]) -> np.nd
     return np.concatenate(parts) if parts else audio[:0]
 
 
-def detect_language(tracks: list[np.ndarray], settings: Settings) -> tuple[str, float]:
+def detect_language(tracks: list[np.ndarray], settings: ModelSettings) -> tuple[str, float]:
     """The language of a call's speech, from as few 30 s windows as make it sure.
 
     Whisper detects a language from one 30 s window: faster-whisper takes the
@@ -185,7 +185,7 @@ def detect_language(tracks: list[np.ndarray], settings: Settings) -> tuple[str, 
 
 def transcribe(
     audio: np.ndarray,
-    settings: Settings,
+    settings: ModelSettings,
     *,
     regions: list[tuple[float, float]] | None = None,
     language: str | None = None,

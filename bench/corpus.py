@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         for version in args.versions.split(","):
             audio = path.with_name(labels["name"] + VERSIONS[version])
-            row = score_call(labels, version, build_report(analyze_file(audio, settings)))
+            row = score_call(labels, version, build_report(analyze_file(audio, settings)).to_json())
             rows.append(row)
             _print_row(row)
             sys.stdout.flush()

@@ -30,12 +30,14 @@ def _pr(pairs: list[tuple[bool, bool]]) -> str:
 def main() -> None:
     apply_offline_environment()
     from analysis.verdicts import acknowledged_feelings
-    from audio_features.empathy import find_acknowledgements, find_feelings, load_empathy_model
+    from audio_features.acknowledgements import find_acknowledgements
+    from audio_features.empathy import find_feelings
+    from audio_features.sentence_model import load_empathy_model
     from audio_features.transcript_file import turns_from_records
 
     settings = Settings.from_env()
     started = time.perf_counter()
-    model = load_empathy_model(settings)
+    model = load_empathy_model(settings.models)
     print(f"model load (imports included): {time.perf_counter() - started:.2f} s")
     for name in ("empathy_dev.json", "empathy_holdout.json"):
         exchanges = json.loads((DATA / name).read_text())["exchanges"]
@@ -47,7 +49,7 @@ def main() -> None:
                     {"speaker": "agent", "start": 5.5, "end": 10.0, "text": e["agent"]},
                 ]
             )
-            acks = find_acknowledgements(find_feelings(turns, model, settings), turns, model, settings)
+            acks = find_acknowledgements(find_feelings(turns, model, settings.empathy), turns, model, settings.empathy)
             rows.append((e["expected"], acknowledged_feelings(acks, settings).result.value))
         per = (time.perf_counter() - started) / len(rows)
         accuracy = sum(a == b for a, b in rows) / len(rows)

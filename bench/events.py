@@ -40,7 +40,7 @@ def main() -> None:
             return sum(1 for e in evs if e["type"] == kind and e["by"] == by)
 
         for suffix in VERSIONS:
-            report = build_report(analyze_file(CALLS / f"{name}{suffix}", settings))
+            report = build_report(analyze_file(CALLS / f"{name}{suffix}", settings)).to_json()
             m = report["metrics"]
             cells = [
                 f"{m['interruptions']['agent']['count']}/{count('interruption', 'agent')}",

@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         for mode, path in call.files.items():
             if mode not in modes:
                 continue
-            report = build_report(analyze_file(path, settings))
+            report = build_report(analyze_file(path, settings)).to_json()
             if args.reports:
                 args.reports.mkdir(parents=True, exist_ok=True)
                 (args.reports / f"{call.name}.{mode}.json").write_text(json.dumps(report, indent=1))

@@ -2,6 +2,9 @@
 
 ``callscope analyze CALL`` prints the JSON report (or ``--format text``).
 ``callscope models fetch|verify`` sets up and checks the offline weights.
+``callscope serve`` runs the service on one machine; ``callscope worker`` one worker; ``callscope keys
+create`` makes an API key; ``callscope migrate`` upgrades the database; ``callscope requeue`` re-queues
+unfinished calls.
 
 Exit codes: 0 success; 2 bad usage or setting; 3 model weights missing or
 corrupt (run ``make models``); 11-16 the recording was refused (see
@@ -73,7 +76,8 @@ def _analyze(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     report = build_report(analysis)
-    text = format_text(report) if args.format == "text" else json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    text = format_text(report) if args.format == "text" else json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+    text += "" if args.format == "text" else "\n"
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)
@@ -87,9 +91,9 @@ def _models(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     if args.action == "fetch":
-        fetch_models(settings)
+        fetch_models(settings.models)
     else:
-        verify_models(settings)
+        verify_models(settings.models)
     return 0
 
 
@@ -125,6 +129,23 @@ def _requeue(args: argparse.Namespace) -> int:
     settings = ServiceSettings.from_env()
     count = requeue_unfinished(settings, _redis_url_or_exit(settings))
     print(f"re-queued {count} unfinished call(s)")
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from sqlalchemy import create_engine
+
+    from store.migrate import upgrade
+    from store.settings import ServiceSettings
+
+    url = ServiceSettings.from_env().database_url
+    engine = create_engine(url)
+    before, after = upgrade(engine)
+    engine.dispose()
+    if before == after:
+        print(f"the database is already at revision {after}")
+    else:
+        print(f"migrated the database from revision {before or '(empty)'} to {after}")
     return 0
 
 
@@ -186,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fork", action="store_true", help="fork a process per job (models load in every job)")
     p.add_argument("--no-preload", action="store_true", help="load the models with the first job, not at start")
     p.set_defaults(func=_worker)
+
+    p = sub.add_parser("migrate", help="bring the database to the newest schema revision (keeps every call)")
+    p.set_defaults(func=_migrate)
 
     p = sub.add_parser("requeue", help="re-enqueue every unfinished call (after a Redis restart)")
     p.set_defaults(func=_requeue)

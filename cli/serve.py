@@ -16,7 +16,8 @@ left running. It supervises all three:
   job is queued again, so a call accepted during a Redis outage, or stranded by
   one, is finished, never dropped.
 
-No Redis error stops the supervisor: what could not be done is done by the next sweep.
+No Redis error stops the supervisor: what could not be done is done by the next sweep. Before anything
+starts, the database is brought to the newest schema revision (:mod:`store.migrate`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,19 @@ __all__ = ["serve"]
 #: A worker that dies sooner than this after it started (Redis down, a bad setting) is restarted after
 #: this wait, s, so that a crash loop does not spin.
 WORKER_RESTART_MIN_S = 5.0
+
+
+def _migrate(database_url: str, say) -> None:
+    """The database at the newest schema revision before the API and the workers use it (store.migrate)."""
+    from sqlalchemy import create_engine
+
+    from store.migrate import upgrade
+
+    engine = create_engine(database_url)
+    before, after = upgrade(engine)
+    engine.dispose()
+    if before != after:
+        say(f"migrated the database from revision {before or '(empty)'} to {after}")
 
 
 def serve(*, host: str, port: int, workers: int, api_workers: int) -> int:
@@ -62,6 +76,7 @@ def serve(*, host: str, port: int, workers: int, api_workers: int) -> int:
             url = embedded.url
         env = {**os.environ, "REDIS_URL": url, "CALLSCOPE_DATA_DIR": str(settings.data_dir)}
         worker_settings = ServiceSettings.from_env(env)
+        _migrate(worker_settings.database_url, say)
 
         def sweep() -> None:
             try:

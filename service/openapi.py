@@ -1,28 +1,56 @@
-"""The OpenAPI 3.1 description of the API, served at ``/openapi.json`` and rendered at ``/docs``."""
+"""The OpenAPI 3.1 description of the API, served at ``/openapi.json`` and rendered at ``/docs``.
+
+Request fields are described by the same models that validate them (:mod:`service.schemas`): a field's
+type, length limit and meaning are written once.
+"""
 
 from __future__ import annotations
 
 import html
 
-from store.db import FIELD_LIMITS, FILTER_PARAMS
+from service.schemas import CallFields, ListQuery, RecordingWebhook
+from store.db import CallStatus
 
 __all__ = ["SPEC", "docs_html"]
 
 _ERROR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _CALL = {"description": "The call", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Call"}}}}
-#: The list's query parameters and what each takes.
-_LIST_PARAMS = {
-    **FILTER_PARAMS,
-    "limit": "Page size, 1-200 (default 50).",
-    "offset": "Calls to skip; the response's next_offset gives the next page.",
-}
-_TOO_LONG = "Longer, or with a control character: 400 bad_<field>, the message giving the limit."
 
 
-def _text(name: str, **extra) -> dict:
-    """A text field's schema, with the length its column holds (store.db.FIELD_LIMITS)."""
-    return {"type": "string", "maxLength": FIELD_LIMITS[name], "description": _TOO_LONG, **extra}
+def _properties(model) -> dict:
+    """A request model's fields as JSON Schema properties (null left out: an absent field is the same)."""
+    out = {}
+    for name, prop in model.model_json_schema(by_alias=False)["properties"].items():
+        prop = dict(prop)
+        options = [p for p in prop.pop("anyOf", []) if p.get("type") != "null"]
+        if options:
+            prop.update(options[0])
+        prop.pop("default", None)
+        prop.pop("title", None)
+        out[name] = prop
+    return out
 
+
+def _query_parameters(model) -> list[dict]:
+    """A query model's fields as OpenAPI parameters, under the names the URL uses (``from``, ``to``)."""
+    out = []
+    for name, field in model.model_fields.items():
+        alias = field.validation_alias
+        shown = alias.choices[0] if alias is not None and hasattr(alias, "choices") else name
+        out.append(
+            {
+                "name": shown,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": field.description,
+            }
+        )
+    return out
+
+
+_CALL_FIELDS = _properties(CallFields)
+_IDEMPOTENCY = _CALL_FIELDS.pop("idempotency_key")
 
 _ID = [{"name": "call_id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}]
 
@@ -52,7 +80,7 @@ SPEC: dict = {
                 "required": ["id", "status", "progress"],
                 "properties": {
                     "id": {"type": "string"},
-                    "status": {"enum": ["queued", "processing", "done", "failed"]},
+                    "status": {"enum": [s.value for s in CallStatus]},
                     "stage": {"type": ["string", "null"]},
                     "progress": {"type": "number", "minimum": 0, "maximum": 100},
                     "error": {"type": ["object", "null"]},
@@ -72,29 +100,14 @@ SPEC: dict = {
         "/v1/calls": {
             "post": {
                 "summary": "Upload a call (multipart field 'audio', or a raw audio/* body)",
-                "parameters": [
-                    {"name": "Idempotency-Key", "in": "header", "required": False, "schema": _text("idempotency_key")}
-                ],
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False, "schema": _IDEMPOTENCY}],
                 "requestBody": {
                     "content": {
                         "multipart/form-data": {
                             "schema": {
                                 "type": "object",
                                 "required": ["audio"],
-                                "properties": {
-                                    "audio": {"type": "string", "format": "binary"},
-                                    "external_id": _text("external_id"),
-                                    "agent_id": _text("agent_id"),
-                                    "agent_channel": {"enum": ["auto", "left", "right"]},
-                                    "language": _text("language"),
-                                    "callback_url": _text(
-                                        "callback_url",
-                                        format="uri",
-                                        description="Public http(s) URL POSTed to when the call ends; "
-                                        "loopback, private, link-local and multicast addresses get 400 "
-                                        "bad_callback_url unless CALLSCOPE_ALLOWED_FETCH_HOSTS allows them.",
-                                    ),
-                                },
+                                "properties": {"audio": {"type": "string", "format": "binary"}, **_CALL_FIELDS},
                             }
                         },
                         "audio/*": {"schema": {"type": "string", "format": "binary"}},
@@ -112,10 +125,7 @@ SPEC: dict = {
             },
             "get": {
                 "summary": "List calls, newest first",
-                "parameters": [
-                    {"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d}
-                    for n, d in _LIST_PARAMS.items()
-                ],
+                "parameters": _query_parameters(ListQuery),
                 "responses": {"200": {"description": "{items: [Call], next_offset}"}, "400": _ERROR, "401": _ERROR},
             },
         },
@@ -143,7 +153,8 @@ SPEC: dict = {
         },
         "/v1/webhooks/recording": {
             "post": {
-                "summary": "A finished recording from a telephony platform (signed; see store/signing.py)",
+                "summary": "A finished recording from a telephony platform (signed; see store/signing.py); "
+                "the recording is fetched by a queued job after the 202",
                 "security": [],
                 "requestBody": {
                     "content": {
@@ -151,19 +162,7 @@ SPEC: dict = {
                             "schema": {
                                 "type": "object",
                                 "required": ["recording_id", "recording_url"],
-                                "properties": {
-                                    "recording_id": _text("external_id"),
-                                    "recording_url": _text(
-                                        "recording_url",
-                                        format="uri",
-                                        description="Public http(s) URL of the audio; other addresses, "
-                                        "and redirects to them, get 400 bad_recording_url.",
-                                    ),
-                                    "agent_id": _text("agent_id"),
-                                    "agent_channel": {"enum": ["auto", "left", "right"]},
-                                    "language": _text("language"),
-                                    "callback_url": _text("callback_url", format="uri"),
-                                },
+                                "properties": _properties(RecordingWebhook),
                             }
                         },
                         "application/x-www-form-urlencoded": {
@@ -171,15 +170,7 @@ SPEC: dict = {
                         },
                     }
                 },
-                "responses": {
-                    "202": _CALL,
-                    "200": _CALL,
-                    "400": _ERROR,
-                    "401": _ERROR,
-                    "413": _ERROR,
-                    "415": _ERROR,
-                    "502": _ERROR,
-                },
+                "responses": {"202": _CALL, "200": _CALL, "400": _ERROR, "401": _ERROR},
             }
         },
         "/v1/worker/audio/{call_id}": {

@@ -5,8 +5,7 @@ checks the key and keeps only its sha256 in the session cookie (signed,
 HttpOnly, SameSite=Lax; Secure with ``CALLSCOPE_SECURE_COOKIES=1``); a key
 revoked later stops working at the next request. The pages' scripts call the
 ``/v1`` API with that cookie; requests that change something also send the
-session's CSRF token (``X-CSRF-Token``), which :func:`service.app.create_app`
-checks.
+session's CSRF token (``X-CSRF-Token``), which :mod:`service.auth` checks.
 
 Charts are drawn by uPlot, vendored under ``static/vendor/uplot`` (see its
 ``VENDOR.md``). The review page gets all its data embedded in its HTML
@@ -24,11 +23,15 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 
-from service.review import VERDICT_TITLES, key_figures, review_view
-from store.db import FILTER_PARAMS, VERDICTS, Call, FilterError, calls_query_from_args, hash_key
+from analysis.names import Result
+from service.extensions import current
+from service.review import VERDICT_TITLES, key_figures, read_report, review_view
+from service.schemas import ListQuery
+from store.db import VERDICTS, Call, CallStatus, hash_key
+from store.queries import FILTER_PARAMS, FilterError, calls_query
 from store.settings import ServiceSettings
 
 __all__ = ["pages", "secret_key"]
@@ -57,15 +60,11 @@ def secret_key(settings: ServiceSettings) -> str:
     return path.read_text().strip()
 
 
-def _ctx():
-    return current_app.extensions["callscope"]
-
-
 def login_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         key_hash = session.get("key_hash")
-        found = _ctx()["db"].key_by_hash(key_hash) if key_hash else None
+        found = current().db.key_by_hash(key_hash) if key_hash else None
         if found is None:
             session.clear()
             return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
@@ -92,7 +91,7 @@ def login():
         next_url = url_for("pages.calls")
     if request.method == "POST":
         key = (request.form.get("api_key") or "").strip()
-        if _ctx()["db"].key_for(key) if key else None:
+        if current().db.key_for(key) if key else None:
             session.clear()
             session["key_hash"] = hash_key(key)
             session["csrf"] = secrets.token_urlsafe(24)
@@ -121,10 +120,10 @@ def calls():
         offset = max(0, int(request.args.get("offset", 0)))
     except ValueError:
         offset = 0
-    db = _ctx()["db"]
+    db = current().db
     error, rows = None, []
     try:
-        query = calls_query_from_args(filters)
+        query = calls_query(**ListQuery.model_validate(filters).filters())
     except FilterError as exc:
         error, query = exc.message, None
     with db.session() as s:
@@ -150,7 +149,7 @@ def calls():
 def calls_csv():
     """Every call that matches the filters, as CSV (one row per call; times in UTC ISO 8601, durations in s)."""
     try:
-        query = calls_query_from_args(_filters())
+        query = calls_query(**ListQuery.model_validate(_filters()).filters())
     except FilterError as exc:
         return Response(exc.message + "\n", status=400, mimetype="text/plain")
     out = io.StringIO()
@@ -158,7 +157,7 @@ def calls_csv():
     writer.writerow(
         ["id", "created_at", "status", "agent_id", "external_id", "filename", "duration_s", *VERDICTS, "report_url"]
     )
-    with _ctx()["db"].session() as s:
+    with current().db.session() as s:
         for c in s.scalars(query).yield_per(500):
             v = c.summary()
             writer.writerow(
@@ -171,7 +170,7 @@ def calls_csv():
                     c.filename,
                     "" if c.duration_s is None else round(c.duration_s, 1),
                     *[(v["verdicts"][name] or "") for name in VERDICTS],
-                    url_for("get_report", call_id=c.id, _external=True),
+                    url_for("calls.get_report", call_id=c.id, _external=True),
                 ]
             )
     return Response(
@@ -182,32 +181,32 @@ def calls_csv():
 @pages.get("/upload")
 @login_required
 def upload():
-    return render_template("upload.html", max_upload_mb=_ctx()["settings"].max_upload_mb)
+    return render_template("upload.html", max_upload_mb=current().settings.max_upload_mb)
 
 
 @pages.get("/calls/<call_id>")
 @login_required
 def review(call_id: str):
-    with _ctx()["db"].session() as s:
+    with current().db.session() as s:
         call = s.get(Call, call_id) if call_id.isalnum() else None
         if call is None:
             return render_template("missing.html", call_id=call_id), 404
-        summary, report = call.summary(), (call.report if call.status == "done" else None)
+        summary, report = call.summary(), (read_report(call.report) if call.status == CallStatus.DONE else None)
     view = review_view(summary, report)
     return render_template(
         "review.html",
         call=summary,
         view=view,
-        audio_url=url_for("get_audio", call_id=call_id),
-        report_url=url_for("get_report", call_id=call_id),
-        status_url=url_for("get_call", call_id=call_id),
+        audio_url=url_for("calls.get_audio", call_id=call_id),
+        report_url=url_for("calls.get_report", call_id=call_id),
+        status_url=url_for("calls.get_call", call_id=call_id),
     )
 
 
 @pages.get("/agents")
 @login_required
 def agents():
-    with _ctx()["db"].session() as s:
+    with current().db.session() as s:
         rows = s.execute(
             select(Call.agent_id, func.count(), func.max(Call.created_at))
             .where(Call.agent_id.is_not(None))
@@ -222,29 +221,29 @@ def _agent_point(call: Call) -> dict:
     return {
         "id": call.id,
         "t": call.created_at.timestamp() if call.created_at else None,
-        **key_figures(call.report or {}),
+        **key_figures(read_report(call.report)),
     }
 
 
 @pages.get("/agents/<path:agent_id>")
 @login_required
 def agent(agent_id: str):
-    with _ctx()["db"].session() as s:
+    with current().db.session() as s:
         recent = s.scalars(
             select(Call).where(Call.agent_id == agent_id).order_by(Call.created_at.desc()).limit(AGENT_CALLS)
         ).all()
-        done = [c for c in reversed(recent) if c.status == "done"]
+        done = [c for c in reversed(recent) if c.status == CallStatus.DONE]
         summaries = [c.summary() for c in recent]
         points = [_agent_point(c) for c in done]
     rates = {}
     for name in VERDICTS:
-        results = [s["verdicts"][name] for s in summaries if s["status"] == "done"]
-        judged = [r for r in results if r in ("passed", "failed")]
+        results = [s["verdicts"][name] for s in summaries if s["status"] == CallStatus.DONE]
+        judged = [r for r in results if r in (Result.PASSED, Result.FAILED)]
         rates[name] = {
             "title": VERDICT_TITLES[name],
-            "passed": judged.count("passed"),
+            "passed": judged.count(Result.PASSED),
             "judged": len(judged),
-            "not_applicable": results.count("not_applicable"),
-            "rate_pct": None if not judged else round(100 * judged.count("passed") / len(judged)),
+            "not_applicable": results.count(Result.NOT_APPLICABLE),
+            "rate_pct": None if not judged else round(100 * judged.count(Result.PASSED) / len(judged)),
         }
     return render_template("agent.html", agent_id=agent_id, calls=summaries, rates=rates, points=points)

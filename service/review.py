@@ -18,19 +18,29 @@ HTML so that it renders after a single request:
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import asdict, dataclass
 
-__all__ = ["MAX_TIMELINE_POINTS", "Marker", "Tile", "downsample", "key_figures", "review_view"]
+from pydantic import ValidationError
+
+from analysis.names import VerdictName
+from analysis.report_model import Report
+from audio_features.parties import Role
+
+__all__ = ["MAX_TIMELINE_POINTS", "Marker", "Tile", "downsample", "key_figures", "read_report", "review_view"]
+
+log = logging.getLogger("callscope.pages")
 
 #: Most points per timeline series sent to the page: about one per pixel of a
 #: 1,200 px chart, more than the eye resolves and few enough for a 1-hour call.
 MAX_TIMELINE_POINTS = 1200
 SERIES = ("pitch_hz", "loudness_db", "rate_wpm")
+KEY_FIGURES = ("agent_talk_share_pct", "agent_interruptions_per_10min", "agent_aroused_pct", "patience_s")
 VERDICT_TITLES = {
-    "stayed_calm": "Stayed calm",
-    "listened_without_interrupting": "Listened without interrupting",
-    "acknowledged_feelings": "Acknowledged feelings",
+    VerdictName.CALM: "Stayed calm",
+    VerdictName.LISTENED: "Listened without interrupting",
+    VerdictName.ACKNOWLEDGED: "Acknowledged feelings",
 }
 
 
@@ -82,79 +92,79 @@ def downsample(times: list[float], values: list[float | None], max_points: int) 
     return out_t, out_v
 
 
-def _timeline(report: dict, max_points: int) -> dict | None:
-    tone = report.get("tone_timeline")
-    if not tone or not tone.get("t"):
+def read_report(data: dict | None) -> Report | None:
+    """A stored report as the model, or None when there is none, or it is not a v1 report this version reads
+    (one made by an older release: the page then links the JSON instead)."""
+    if data is None:
         return None
-    times = tone["t"]
+    try:
+        return Report.model_validate(data)
+    except ValidationError as exc:
+        log.warning("a stored report does not validate, so the page shows its JSON link only: %s", exc)
+        return None
+
+
+def _timeline(report: Report, max_points: int) -> dict | None:
+    tone = report.tone_timeline
+    if tone is None or not tone.t:
+        return None
+    times = tone.t
     parties = {}
     t_out = times
-    for party, series in tone["parties"].items():
-        speaking = series.get("speaking") or [True] * len(times)
-        parties[party] = {"baseline": series.get("baseline", {})}
+    for party, series in tone.parties.items():
+        parties[str(party)] = {"baseline": series.baseline.model_dump(mode="json")}
         for name in SERIES:
             # Only while the party speaks: a pitch or level measured on the other party's bleed is not theirs.
-            values = [v if s else None for v, s in zip(series.get(name) or [None] * len(times), speaking, strict=False)]
-            t_out, parties[party][name] = downsample(times, values, max_points)
-    return {"t": t_out, "resolution_s": tone.get("resolution_s"), "parties": parties}
+            values = [v if spoke else None for v, spoke in zip(getattr(series, name), series.speaking, strict=False)]
+            t_out, parties[str(party)][name] = downsample(times, values, max_points)
+    return {"t": t_out, "resolution_s": tone.resolution_s, "parties": parties}
 
 
-def _clock(seconds: float) -> str:
-    return f"{int(seconds // 60):02d}:{seconds % 60:04.1f}"
-
-
-def markers(report: dict) -> list[Marker]:
+def markers(report: Report) -> list[Marker]:
     """Every event of the report worth a marker, in time order."""
     out: list[Marker] = []
-    for e in report.get("arousal_events", []):
-        cues = ", ".join(e.get("cues", []))
-        out.append(Marker("arousal", e["start"], e["end"], e["speaker"], f"{e['speaker']} aroused ({cues})"))
-    for i in report.get("interruptions", []):
-        how = "stopped" if i.get("successful") else "kept talking"
-        label = f"{i['by']} interrupted {i['interrupted']} ({i['interrupted']} {how})"
-        out.append(Marker("interruption", i["start"], i["end"], i["by"], label))
-    for b in report.get("backchannels", []):
-        label = f"{b['speaker']} backchannel: {b['text']}"
-        out.append(Marker("backchannel", b["start"], b["end"], b["speaker"], label))
-    for s in report.get("silences", []):
-        out.append(Marker("silence", s["start"], s["end"], None, f"silence of {s['duration_s']:.1f} s"))
-    for f in report.get("feeling_moments", []):
-        said = "acknowledged" if f.get("acknowledged") else "not acknowledged"
-        out.append(Marker("feeling", f["start"], f["end"], "customer", f"customer {f['emotion']} ({said})"))
+    for e in report.arousal_events or []:
+        out.append(Marker("arousal", e.start, e.end, e.speaker, f"{e.speaker} aroused ({', '.join(e.cues)})"))
+    for i in report.interruptions:
+        how = "stopped" if i.successful else "kept talking"
+        label = f"{i.by} interrupted {i.interrupted} ({i.interrupted} {how})"
+        out.append(Marker("interruption", i.start, i.end, i.by, label))
+    for b in report.backchannels:
+        out.append(Marker("backchannel", b.start, b.end, b.speaker, f"{b.speaker} backchannel: {b.text}"))
+    for s in report.silences:
+        out.append(Marker("silence", s.start, s.end, None, f"silence of {s.duration_s:.1f} s"))
+    for f in report.feeling_moments or []:
+        said = "acknowledged" if f.acknowledged else "not acknowledged"
+        out.append(Marker("feeling", f.start, f.end, Role.CUSTOMER, f"customer {f.emotion} ({said})"))
     return sorted(out, key=lambda m: (m.start, m.kind))
 
 
-def key_figures(report: dict) -> dict:
-    """The figures a coach follows across calls, from one report (None where the report lacks them).
+def key_figures(report: Report | None) -> dict:
+    """The figures a coach follows across calls, from one report (None where there is no report).
 
     ``agent_talk_share_pct``: agent talk time over both parties' talk time, %;
     ``agent_interruptions_per_10min``: the agent's cut-ins per 10 minutes of call;
     ``agent_aroused_pct``: the agent's aroused share of their own speech, %;
     ``patience_s``: median gap between the customer stopping and the agent starting, s.
     """
-    m = report.get("metrics") or {}
-    duration = (report.get("call") or {}).get("duration_s") or 0.0
-    talk = m.get("talk_time_s") or {}
-    total = sum(v for v in talk.values() if v)
-    cut_ins = ((m.get("interruptions") or {}).get("agent") or {}).get("count")
-    arousal = m.get("agent_arousal")
+    if report is None:
+        return dict.fromkeys(
+            ("agent_talk_share_pct", "agent_interruptions_per_10min", "agent_aroused_pct", "patience_s")
+        )
+    m, duration = report.metrics, report.call.duration_s
+    total = m.talk_time_s.agent + m.talk_time_s.customer
+    arousal = m.agent_arousal
     return {
-        "agent_talk_share_pct": None if not total else round(100 * (talk.get("agent") or 0) / total, 1),
-        "agent_interruptions_per_10min": None
-        if cut_ins is None or not duration
-        else round(cut_ins * 600 / duration, 2),
-        "agent_aroused_pct": None if arousal is None else round(100 * (arousal.get("share_of_speech") or 0), 1),
-        "patience_s": (m.get("patience_s") or {}).get("median"),
+        "agent_talk_share_pct": None if not total else round(100 * m.talk_time_s.agent / total, 1),
+        "agent_interruptions_per_10min": round(m.interruptions.agent.count * 600 / duration, 2) if duration else None,
+        "agent_aroused_pct": None if arousal is None else round(100 * arousal.share_of_speech, 1),
+        "patience_s": m.patience_s.median,
     }
 
 
-def tiles(report: dict) -> list[Tile]:
+def tiles(report: Report) -> list[Tile]:
     """The key metrics as tiles, in the order a QA lead reads them."""
-    m = report.get("metrics") or {}
-    if not m:
-        return []
-    k = key_figures(report)
-    agent_int = (m.get("interruptions") or {}).get("agent", {}).get("count", 0)
+    m, k = report.metrics, key_figures(report)
     per10 = k["agent_interruptions_per_10min"]
     out = [
         Tile(
@@ -164,69 +174,64 @@ def tiles(report: dict) -> list[Tile]:
         ),
         Tile(
             "Agent interruptions",
-            f"{agent_int}" + ("" if per10 is None else f" ({per10:.1f} per 10 min)"),
+            f"{m.interruptions.agent.count}" + ("" if per10 is None else f" ({per10:.1f} per 10 min)"),
             "Substantive cut-ins while the customer held the floor; backchannels excluded",
         ),
-        Tile(
-            "Customer interruptions",
-            str((m.get("interruptions") or {}).get("customer", {}).get("count", 0)),
-            "Never counted against the agent",
-        ),
+        Tile("Customer interruptions", str(m.interruptions.customer.count), "Never counted against the agent"),
         Tile(
             "Agent patience",
             "n/a" if k["patience_s"] is None else f"{k['patience_s']:.1f} s",
             "Median gap between the customer stopping and the agent starting",
         ),
+        Tile(
+            "Longest silence",
+            "none" if not m.longest_silence else f"{m.longest_silence.duration_s:.1f} s",
+            "Neither party speaking",
+        ),
     ]
-    longest = m.get("longest_silence")
-    out.append(
-        Tile("Longest silence", "none" if not longest else f"{longest['duration_s']:.1f} s", "Neither party speaking")
-    )
-    for party in ("agent", "customer"):
-        arousal = m.get(f"{party}_arousal")
+    for party, arousal in (("agent", m.agent_arousal), ("customer", m.customer_arousal)):
         if arousal is not None:
             out.append(
                 Tile(
                     f"{party.capitalize()} aroused",
-                    f"{arousal['aroused_s']:.0f} s ({100 * arousal['share_of_speech']:.0f} % of speech)",
+                    f"{arousal.aroused_s:.0f} s ({100 * arousal.share_of_speech:.0f} % of speech)",
                     "Time above the party's own baseline on loudness, pitch or pace",
                 )
             )
-    rate = [t["rate_wpm"] for t in report.get("turns", []) if t["speaker"] == "agent" and t.get("rate_wpm")]
+    rate = sorted(t.rate_wpm for t in report.turns if t.speaker == Role.AGENT and t.rate_wpm)
     if rate:
-        rate.sort()
         out.append(Tile("Agent pace", f"{rate[len(rate) // 2]:.0f} wpm", "Median articulation rate of agent turns"))
-    out.append(Tile("Turn switches", f"{m.get('switches_per_minute', 0):.1f} per min", "Changes of the floor"))
+    out.append(Tile("Turn switches", f"{m.switches_per_minute:.1f} per min", "Changes of the floor"))
     return out
 
 
-def review_view(call: dict, report: dict | None, max_points: int = MAX_TIMELINE_POINTS) -> dict:
+def review_view(call: dict, report: Report | None, max_points: int = MAX_TIMELINE_POINTS) -> dict:
     """Everything the review page draws, for a call summary (``Call.summary()``) and its report."""
     view = {"call": call, "ready": report is not None}
     if report is None:
         return view
     view.update(
         {
-            "duration_s": (report.get("call") or {}).get("duration_s"),
-            "mode": (report.get("call") or {}).get("mode"),
+            "duration_s": report.call.duration_s,
+            "mode": str(report.call.mode),
             "timeline": _timeline(report, max_points),
             "markers": [asdict(m) for m in markers(report)],
             "turns": [
                 {
-                    "speaker": t["speaker"],
-                    "start": t["start"],
-                    "end": t["end"],
-                    "words": [[w["start"], w["end"], w["text"]] for w in t.get("words", [])]
-                    or [[t["start"], t["end"], t["text"]]],
+                    "speaker": str(t.speaker),
+                    "start": t.start,
+                    "end": t.end,
+                    "words": [[w.start, w.end, w.text] for w in t.words],
                 }
-                for t in report.get("turns", [])
+                for t in report.turns
             ],
             "verdicts": [
-                {"name": name, "title": VERDICT_TITLES.get(name, name), **v}
-                for name, v in (report.get("verdicts") or {}).items()
+                {"name": name, "title": VERDICT_TITLES.get(name, name), **v.model_dump(mode="json")}
+                for name, v in report.verdicts
+                if v is not None
             ],
             "tiles": [asdict(t) for t in tiles(report)],
-            "notes": report.get("notes", []),
+            "notes": list(report.notes),
         }
     )
     return view

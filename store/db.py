@@ -15,13 +15,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from enum import StrEnum
 from functools import lru_cache
 
 from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -37,32 +39,52 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from analysis.names import Result, VerdictName
+
 __all__ = [
-    "FIELD_LIMITS",
+    "FINISHED",
+    "UNFINISHED",
     "ApiKey",
     "Base",
     "Call",
+    "CallStatus",
     "Database",
-    "FilterError",
     "MetricRow",
-    "calls_query",
-    "calls_query_from_args",
-    "field_problem",
     "hash_key",
     "new_call_id",
     "utcnow",
 ]
 
-STATUSES = ("queued", "processing", "done", "failed")
+
+class CallStatus(StrEnum):
+    """Where a call is (the module docstring says what each means)."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+#: Statuses of a call that a job has yet to finish, and of one that is over.
+UNFINISHED = (CallStatus.QUEUED, CallStatus.PROCESSING)
+FINISHED = (CallStatus.DONE, CallStatus.FAILED)
 #: The internal, unusable key that owns calls posted by webhooks.
 WEBHOOK_KEY_NAME = "(webhooks)"
 #: The report's verdicts, and the column of ``calls`` that keeps each one's result for filtering.
 VERDICT_COLUMNS = {
-    "listened_without_interrupting": "verdict_listened",
-    "stayed_calm": "verdict_calm",
-    "acknowledged_feelings": "verdict_acknowledged",
+    VerdictName.LISTENED: "verdict_listened",
+    VerdictName.CALM: "verdict_calm",
+    VerdictName.ACKNOWLEDGED: "verdict_acknowledged",
 }
 VERDICTS = tuple(VERDICT_COLUMNS)
+
+
+def _values(enum: type[StrEnum]) -> Enum:
+    """A column holding an enum's values as plain text (VARCHAR, no database enum type or constraint), read
+    back as members: so the table stays as it was, and no driver is left to decide how to write a member."""
+    return Enum(
+        enum, native_enum=False, create_constraint=False, length=16, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 def utcnow() -> datetime:
@@ -91,13 +113,13 @@ class UTCDateTime(types.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        return None if value is None else _as_utc(value)
+        return None if value is None else as_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        return None if value is None else _as_utc(value)
+        return None if value is None else as_utc(value)
 
 
-def _as_utc(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -125,7 +147,7 @@ class Call(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_call_id)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    status: Mapped[CallStatus] = mapped_column(_values(CallStatus), default=CallStatus.QUEUED, index=True)
     stage: Mapped[str | None] = mapped_column(String(32))
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     error_code: Mapped[str | None] = mapped_column(String(64))
@@ -136,6 +158,8 @@ class Call(Base):
     agent_channel: Mapped[str | None] = mapped_column(String(8))
     language: Mapped[str | None] = mapped_column(String(16))
     callback_url: Mapped[str | None] = mapped_column(Text)
+    #: Webhooks: where the recording is fetched from (by a queued job, workers.fetch).
+    recording_url: Mapped[str | None] = mapped_column(Text)
     filename: Mapped[str] = mapped_column(String(255), default="")
     audio_key: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
@@ -149,9 +173,9 @@ class Call(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     report: Mapped[dict | None] = mapped_column(JSON)
-    verdict_listened: Mapped[str | None] = mapped_column(String(16))
-    verdict_calm: Mapped[str | None] = mapped_column(String(16))
-    verdict_acknowledged: Mapped[str | None] = mapped_column(String(16))
+    verdict_listened: Mapped[Result | None] = mapped_column(_values(Result))
+    verdict_calm: Mapped[Result | None] = mapped_column(_values(Result))
+    verdict_acknowledged: Mapped[Result | None] = mapped_column(_values(Result))
 
     def summary(self) -> dict:
         """The call as the API shows it (without the report)."""
@@ -160,7 +184,7 @@ class Call(Base):
             "status": self.status,
             "stage": self.stage,
             "progress": round(100 * (self.progress or 0.0), 1),
-            "error": None if self.status != "failed" else {"code": self.error_code, "message": self.error},
+            "error": None if self.status != CallStatus.FAILED else {"code": self.error_code, "message": self.error},
             "external_id": self.external_id,
             "agent_id": self.agent_id,
             "agent_channel": self.agent_channel,
@@ -203,7 +227,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 class Database:
-    """An engine and a session factory for one ``DATABASE_URL``; creates the tables if missing."""
+    """An engine and a session factory for one ``DATABASE_URL``.
+
+    An empty database is created at the newest schema revision; one behind it is refused with a message
+    to run ``callscope migrate`` (:mod:`store.migrate`).
+    """
 
     def __init__(self, url: str):
         self.url = url
@@ -214,7 +242,9 @@ class Database:
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        from store.migrate import check
+
+        check(self.engine)
         self.session: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_key(self, name: str) -> str:
@@ -251,112 +281,7 @@ class Database:
             return None if found is None or found.revoked else found
 
 
-class FilterError(ValueError):
-    """A call-list filter that cannot be read: ``code`` and ``message`` as the API reports them."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-def _when(name: str, value: str) -> datetime:
-    """An ISO 8601 date or time from a filter; without an offset it is UTC."""
-    try:
-        return _as_utc(datetime.fromisoformat(value))
-    except ValueError:
-        raise FilterError("bad_date", f"{name} must be an ISO 8601 date or time") from None
-
-
-#: The query parameters that filter the calls list, and what each takes (the API, the calls page, CSV
-#: export and the OpenAPI description all read this).
-FILTER_PARAMS = {
-    "agent_id": "Only this agent's calls.",
-    "status": "queued, processing, done or failed.",
-    "from": "Created at or after this ISO 8601 date or time; without an offset it is UTC.",
-    "to": "Created at or before this ISO 8601 time; a bare date includes that whole day (UTC).",
-    "verdict": "<name>:<passed|failed|not_applicable>, e.g. stayed_calm:failed.",
-}
-
-
-def calls_query_from_args(args):
-    """:func:`calls_query` from request arguments named as in :data:`FILTER_PARAMS`; empty ones are unset."""
-    value = {name: (args.get(name) or "").strip() or None for name in FILTER_PARAMS}
-    return calls_query(
-        agent_id=value["agent_id"],
-        status=value["status"],
-        date_from=value["from"],
-        date_to=value["to"],
-        verdict=value["verdict"],
-    )
-
-
-def calls_query(
-    *,
-    agent_id: str | None = None,
-    status: str | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    verdict: str | None = None,
-):
-    """Calls, newest first, filtered as ``GET /v1/calls`` and the calls page filter them.
-
-    Args:
-        agent_id: Only this agent's calls.
-        status: Only calls with this status.
-        date_from: ISO 8601 date or time; calls created at or after it.
-        date_to: ISO 8601 date or time; calls created at or before it. A bare
-            date (``2026-11-24``) includes that whole day.
-        verdict: ``<verdict name>:<passed|failed|not_applicable>``.
-
-    Raises:
-        FilterError: A date or verdict that cannot be read.
-    """
-    query = select(Call).order_by(Call.created_at.desc(), Call.id.desc())
-    if agent_id:
-        query = query.where(Call.agent_id == agent_id)
-    if status:
-        query = query.where(Call.status == status)
-    if date_from:
-        query = query.where(Call.created_at >= _when("from", date_from))
-    if date_to:
-        end = _when("to", date_to)
-        if len(date_to) == 10:  # a bare date: up to the end of that day
-            query = query.where(Call.created_at < end + timedelta(days=1))
-        else:
-            query = query.where(Call.created_at <= end)
-    if verdict:
-        name, _, result = verdict.partition(":")
-        if name not in VERDICTS or result not in ("passed", "failed", "not_applicable"):
-            raise FilterError("bad_verdict", "verdict must be <name>:<passed|failed|not_applicable>")
-        query = query.where(getattr(Call, VERDICT_COLUMNS[name]) == result)
-    return query
-
-
 @lru_cache(maxsize=4)
 def database(url: str) -> Database:
     """One :class:`Database` per URL and process (workers reuse it across jobs)."""
     return Database(url)
-
-
-#: Characters a caller may send in each text field: its column's length, which PostgreSQL enforces and
-#: SQLite does not. A URL's column has no limit; 2048 characters is the sitemaps protocol's URL limit,
-#: which every common browser and proxy carries.
-FIELD_LIMITS: dict[str, int] = {
-    "external_id": Call.__table__.c.external_id.type.length,
-    "idempotency_key": Call.__table__.c.idempotency_key.type.length,
-    "agent_id": Call.__table__.c.agent_id.type.length,
-    "language": Call.__table__.c.language.type.length,
-    "callback_url": 2048,
-    "recording_url": 2048,
-}
-
-
-def field_problem(name: str, value: str) -> str:
-    """Why ``value`` cannot be stored in field ``name`` ("" when it can): too long, or a control character
-    (PostgreSQL refuses NUL in text; the others break logs and CSV exports)."""
-    limit = FIELD_LIMITS[name]
-    if len(value) > limit:
-        return f"{name} is at most {limit} characters (this one has {len(value)})"
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        return f"{name} must not contain control characters"
-    return ""

@@ -40,11 +40,14 @@ _HELP = {
 }
 
 
-def _add(db: Database, items: list[tuple[str, str, float]]) -> None:
-    """Add each (name, labels, amount) to its row, creating rows as needed, in one transaction."""
+def _add(db: Database, items: list[tuple[str, str, float]], first=None) -> None:
+    """Add each (name, labels, amount) to its row, creating rows as needed, in one transaction; ``first``, if
+    given, is called with the session at its start, so that what it writes and the counts land together."""
     for _ in range(3):  # two processes may create the same row at once: the loser updates instead
         try:
             with db.session.begin() as s:
+                if first is not None:
+                    first(s)
                 for name, labels, amount in items:
                     changed = s.execute(
                         update(MetricRow)
@@ -74,8 +77,10 @@ def count(db: Database, name: str, labels: str = "", by: float = 1.0) -> None:
     _add(db, [(name, labels, by)])
 
 
-def observe_stages(db: Database, timings: dict[str, float]) -> None:
-    """Record one finished call: its stage seconds (``<stage>_s`` keys of a report's ``timings``)."""
+def observe_stages(db: Database, timings: dict[str, float], first=None) -> None:
+    """Record one finished call: its stage seconds (``<stage>_s`` keys of a report's ``timings``); ``first`` as
+    :func:`_add` takes it (the job ends the call ``done`` in the same transaction, so a scrape that sees the
+    call done sees it counted)."""
     items: list[tuple[str, str, float]] = [("callscope_calls_done_total", "", 1.0)]
     for key, seconds in timings.items():
         if not key.endswith("_s"):
@@ -86,7 +91,7 @@ def observe_stages(db: Database, timings: dict[str, float]) -> None:
         for le in (*STAGE_BUCKETS_S, math.inf):
             if seconds <= le:
                 items.append(("callscope_stage_seconds_bucket", f"stage={stage},le={le:g}", 1.0))
-    _add(db, items)
+    _add(db, items, first)
 
 
 def collect(db: Database):

@@ -26,6 +26,7 @@ from store.settings import ServiceSettings
 
 __all__ = [
     "CALLBACK_RETRY_INTERVALS",
+    "FETCH_RETRY_INTERVALS",
     "QUEUE_NAME",
     "EmbeddedRedis",
     "callback_job_id",
@@ -33,12 +34,16 @@ __all__ = [
     "embedded_redis",
     "enqueue_call",
     "enqueue_callback",
+    "enqueue_fetch",
+    "fetch_job_id",
     "job_timeout",
 ]
 
 QUEUE_NAME = "calls"
 #: Waits before each retry after a crash, s.
 RETRY_INTERVALS = [30, 120]
+#: Waits before each new try of a webhook's recording fetch, s: 4 tries over about 6 minutes.
+FETCH_RETRY_INTERVALS = [10, 60, 300]
 #: Waits between the deliveries of a call's callback, s: 6 attempts over about 35 minutes.
 CALLBACK_RETRY_INTERVALS = [10, 30, 120, 600, 1200]
 
@@ -162,5 +167,25 @@ def enqueue_callback(redis: Redis, call_id: str, settings: ServiceSettings) -> N
         retry=Retry(max=len(intervals), interval=intervals),
         job_timeout=60,
         on_failure=Callback("workers.callbacks.on_callback_failure"),
+        failure_ttl=7 * 86400,
+    )
+
+
+def fetch_job_id(call_id: str) -> str:
+    """The job that fetches a webhook call's recording (one per call, so the requeue sweep can find it)."""
+    return f"fetch-{call_id}"
+
+
+def enqueue_fetch(redis: Redis, call_id: str, settings: ServiceSettings) -> None:
+    """Queue the fetch of a webhook call's recording (:func:`workers.fetch.fetch_recording`, by name), retried
+    with backoff; the fetch queues the analysis."""
+    queue = Queue(QUEUE_NAME, connection=redis, serializer=JSONSerializer)
+    queue.enqueue(
+        "workers.fetch.fetch_recording",
+        call_id,
+        job_id=fetch_job_id(call_id),
+        retry=Retry(max=len(FETCH_RETRY_INTERVALS), interval=FETCH_RETRY_INTERVALS),
+        job_timeout=int(4 * settings.fetch_timeout_s + 60),
+        on_failure=Callback("workers.fetch.on_fetch_failure"),
         failure_ttl=7 * 86400,
     )

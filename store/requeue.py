@@ -11,10 +11,12 @@ once-a-second appends, an external one restarted without persistence) or keep jo
   first step), or the database names a worker of this host whose process is gone.
 * anything else (finished, failed, stopped, missing): not live.
 
-A finished call whose callback was never handed to the queue (Redis was down when the call ended) gets
-its delivery queued too. Running the sweep twice at once is harmless but wasteful, so each run takes a
-short Redis lock. ``callscope serve`` runs it at start and every :data:`SWEEP_EVERY_S`; standalone
-workers run it too (:func:`workers.worker.run_worker`); ``callscope requeue`` runs it once.
+A webhook's call whose recording is not yet stored gets its fetch queued instead of its analysis
+(:mod:`workers.fetch`). A finished call whose callback was never handed to the queue (Redis was down
+when the call ended) gets its delivery queued too. Running the sweep twice at once is harmless but
+wasteful, so each run takes a short Redis lock. ``callscope serve`` runs it at start and every
+:data:`SWEEP_EVERY_S`; standalone workers run it too (:func:`workers.worker.run_worker`);
+``callscope requeue`` runs it once.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import or_, select
 
-from store.db import Call, database, utcnow
-from store.queue import connect, enqueue_call
+from store.db import FINISHED, UNFINISHED, Call, CallStatus, database, utcnow
+from store.queue import connect, enqueue_call, enqueue_fetch, fetch_job_id
 from store.settings import ServiceSettings
 
 __all__ = ["STRANDED_AFTER_S", "SWEEP_EVERY_S", "requeue_unfinished"]
@@ -66,7 +68,7 @@ def _live(job: Job, call: Call) -> bool:
         return False
     if status != JobStatus.STARTED:
         return True
-    if call.status == "processing":
+    if call.status == CallStatus.PROCESSING:
         return not _pid_gone(call.worker)
     started = job.started_at
     if started is None:
@@ -94,11 +96,13 @@ def requeue_unfinished(settings: ServiceSettings, redis_url: str) -> int:
 def _sweep_calls(settings: ServiceSettings, redis) -> int:
     db = database(settings.database_url)
     with db.session() as s:
-        unfinished = s.scalars(select(Call).where(Call.status.in_(("queued", "processing")))).all()
+        unfinished = s.scalars(select(Call).where(Call.status.in_(UNFINISHED))).all()
     count = 0
     for call in unfinished:
+        # A webhook's call whose recording is not stored yet waits for its fetch, not its analysis.
+        fetching = call.audio_key is None and call.recording_url is not None
         try:
-            job = Job.fetch(call.id, connection=redis, serializer=JSONSerializer)
+            job = Job.fetch(fetch_job_id(call.id) if fetching else call.id, connection=redis, serializer=JSONSerializer)
             if _live(job, call):
                 continue
             job.delete()
@@ -106,10 +110,13 @@ def _sweep_calls(settings: ServiceSettings, redis) -> int:
             pass
         with db.session.begin() as s:
             row = s.get(Call, call.id)
-            if row is None or row.status not in ("queued", "processing"):
+            if row is None or row.status not in UNFINISHED:
                 continue
-            row.status, row.stage, row.progress = "queued", None, 0.0
-        enqueue_call(redis, call.id, settings, call.duration_s)
+            row.status, row.stage, row.progress = CallStatus.QUEUED, "fetch" if fetching else None, 0.0
+        if fetching:
+            enqueue_fetch(redis, call.id, settings)
+        else:
+            enqueue_call(redis, call.id, settings, call.duration_s)
         count += 1
     return count
 
@@ -122,7 +129,7 @@ def _sweep_callbacks(settings: ServiceSettings, redis) -> None:
     with db.session() as s:
         ids = s.scalars(
             select(Call.id).where(
-                Call.status.in_(("done", "failed")),
+                Call.status.in_(FINISHED),
                 Call.callback_url.is_not(None),
                 or_(Call.callback_status.is_(None), Call.callback_status.in_(("pending", "failing"))),
                 Call.finished_at < cutoff,

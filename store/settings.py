@@ -1,4 +1,6 @@
-"""Settings of the service (API, queue, storage), read from the environment.
+"""Settings of the service (API, queue, storage), read from the environment by the project's one
+reader (:mod:`audio_features.environment`), validated as they are read (a bad value exits 2,
+``bad_setting``).
 
 The analysis settings are :class:`audio_features.config.Settings`; these are
 the service's own. Each is an environment variable with a default that runs
@@ -40,26 +42,38 @@ on one machine with nothing installed:
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic.dataclasses import dataclass
+
+from audio_features.environment import read_environment
 
 __all__ = ["ServiceSettings"]
 
 
+def _listed(value: object) -> object:
+    """A comma-separated variable as a tuple (empty items dropped); other values as given."""
+    return tuple(x.strip() for x in value.split(",") if x.strip()) if isinstance(value, str) else value
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
-    data_dir: Path
-    database_url: str
-    redis_url: str
-    max_upload_mb: float = 500.0
-    job_timeout_factor: float = 2.0
-    job_timeout_min_s: float = 600.0
-    job_retries: int = 2
+    """The service's settings (the module docstring says what each is). Change one with ``dataclasses.replace``."""
+
+    data_dir: Path = Field(
+        Path("data"), validation_alias=AliasChoices("data_dir", "CALLSCOPE_DATA_DIR"), validate_default=True
+    )
+    database_url: str = Field("", validation_alias=AliasChoices("database_url", "DATABASE_URL"))
+    redis_url: str = Field("", validation_alias=AliasChoices("redis_url", "REDIS_URL"))
+    max_upload_mb: float = Field(500.0, gt=0)
+    job_timeout_factor: float = Field(2.0, gt=0)
+    job_timeout_min_s: float = Field(600.0, gt=0)
+    job_retries: int = Field(2, ge=0)
     webhook_secret: str = ""
     twilio_auth_token: str = ""
-    fetch_timeout_s: float = 30.0
-    rate_limit_per_min: int = 600
+    fetch_timeout_s: float = Field(30.0, gt=0)
+    rate_limit_per_min: int = Field(600, ge=0)
     #: Waits between callback deliveries, s; empty for store.queue.CALLBACK_RETRY_INTERVALS.
     callback_retry_intervals: tuple[int, ...] = ()
     #: Signs the web pages' session cookie; empty: generated once into ``<data_dir>/secret_key``.
@@ -75,38 +89,29 @@ class ServiceSettings:
     #: Shared secret of the API's worker-only audio route; empty: the route refuses everyone.
     worker_token: str = ""
 
+    _lists = field_validator("callback_retry_intervals", "allowed_fetch_hosts", mode="before")(_listed)
+
+    @field_validator("data_dir")
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> ServiceSettings:
-        env = os.environ if environ is None else environ
-        data_dir = Path(env.get("CALLSCOPE_DATA_DIR") or "data").resolve()
-        if storage_url := env.get("CALLSCOPE_STORAGE_URL", ""):
+    def _absolute(cls, value: Path) -> Path:
+        return Path(value).resolve()
+
+    @field_validator("storage_url")
+    @classmethod
+    def _s3_url(cls, value: str) -> str:
+        if value:
             from store.storage import parse_s3_url
 
-            parse_s3_url(storage_url)  # a bad one is a ConfigError (exit 2, bad_setting) at start
-        return cls(
-            data_dir=data_dir,
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'callscope.db'}",
-            redis_url=env.get("REDIS_URL", ""),
-            max_upload_mb=float(env.get("CALLSCOPE_MAX_UPLOAD_MB") or 500),
-            job_timeout_factor=float(env.get("CALLSCOPE_JOB_TIMEOUT_FACTOR") or 2.0),
-            job_timeout_min_s=float(env.get("CALLSCOPE_JOB_TIMEOUT_MIN_S") or 600),
-            job_retries=int(env.get("CALLSCOPE_JOB_RETRIES") or 2),
-            webhook_secret=env.get("CALLSCOPE_WEBHOOK_SECRET", ""),
-            twilio_auth_token=env.get("CALLSCOPE_TWILIO_AUTH_TOKEN", ""),
-            fetch_timeout_s=float(env.get("CALLSCOPE_FETCH_TIMEOUT_S") or 30),
-            rate_limit_per_min=int(env.get("CALLSCOPE_RATE_LIMIT_PER_MIN") or 600),
-            callback_retry_intervals=tuple(
-                int(x) for x in (env.get("CALLSCOPE_CALLBACK_RETRY_INTERVALS") or "").split(",") if x.strip()
-            ),
-            secret_key=env.get("CALLSCOPE_SECRET_KEY", ""),
-            secure_cookies=(env.get("CALLSCOPE_SECURE_COOKIES") or "0").lower() in ("1", "true", "yes"),
-            api_url=env.get("CALLSCOPE_API_URL", ""),
-            storage_url=storage_url,
-            worker_token=env.get("CALLSCOPE_WORKER_TOKEN", ""),
-            allowed_fetch_hosts=tuple(
-                x.strip() for x in (env.get("CALLSCOPE_ALLOWED_FETCH_HOSTS") or "").split(",") if x.strip()
-            ),
-        )
+            parse_s3_url(value)  # its ConfigError names the variable and the form expected
+        return value
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'callscope.db'}")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> ServiceSettings:
+        return read_environment(cls, environ)
 
     @property
     def outbound(self):

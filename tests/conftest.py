@@ -10,6 +10,9 @@ from audio_features.config import Settings, apply_offline_environment
 
 apply_offline_environment()
 
+# The service harness's fixtures (service, recordings, receiver), for every test module that asks for them.
+from service_harness import receiver, recordings, service  # noqa: E402, F401
+
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
@@ -22,20 +25,20 @@ def analyze(settings):
 
     Options that name a setting (``agent_channel="left"``) override it; the rest go to ``analyze_file``.
     """
-    from dataclasses import fields, replace
+    from dataclasses import replace
 
     from analysis.pipeline import analyze_file
     from analysis.report import build_report
 
     cache: dict = {}
-    names = {f.name for f in fields(Settings)}
+    names = set(Settings.field_names())
 
     def run(path, **options):
         key = (str(path), tuple(sorted(options.items())))
         if key not in cache:
             overrides = {k: v for k, v in options.items() if k in names}
             rest = {k: v for k, v in options.items() if k not in names}
-            cache[key] = build_report(analyze_file(path, replace(settings, **overrides), **rest))
+            cache[key] = build_report(analyze_file(path, replace(settings, **overrides), **rest)).to_json()
         return cache[key]
 
     return run
@@ -45,3 +48,11 @@ def analyze(settings):
 def cli_env(tmp_path):
     """Environment for running the real `callscope` command in a subprocess."""
     return {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+
+@pytest.fixture(scope="session")
+def model(settings):
+    """The empathy stage's sentence model (all-MiniLM-L6-v2 with the exemplars), loaded once."""
+    from audio_features.sentence_model import load_empathy_model
+
+    return load_empathy_model(settings.models)

@@ -133,7 +133,7 @@ def test_serve_and_its_workers_open_no_internet_socket(tmp_path):
 def test_a_standalone_worker_opens_no_internet_socket(tmp_path):
     """`callscope worker --burst` on its own (as on a worker host), under strace, analysing one queued
     call from the API in this test process (outside the trace) to the end, then 15 s more."""
-    from test_service import FIXTURE, Service
+    from service_harness import FIXTURE, Service
 
     from store.db import database
     from store.queue import embedded_redis

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 from helpers import ROOT, free_port, wait_for
-from test_service import FIXTURE, Service
+from service_harness import FIXTURE, Service
 
 from store.db import database
 from store.queue import embedded_redis

@@ -22,7 +22,7 @@ def app(tmp_path):
 
 @pytest.fixture
 def key(app):
-    return app.extensions["callscope"]["db"].create_key("pages")
+    return app.extensions["callscope"].db.create_key("pages")
 
 
 def _login(client, key):
@@ -64,7 +64,7 @@ def test_the_session_reaches_the_api_and_writes_need_the_csrf_token(app, key):
 def test_a_revoked_key_ends_the_session(app, key):
     client = app.test_client()
     _login(client, key)
-    db = app.extensions["callscope"]["db"]
+    db = app.extensions["callscope"].db
     with db.session.begin() as s:
         for row in s.query(type(db.key_for(key))).all():
             row.revoked = True
@@ -73,7 +73,7 @@ def test_a_revoked_key_ends_the_session(app, key):
 
 
 def test_calls_filters_and_csv_export(app, key):
-    db = app.extensions["callscope"]["db"]
+    db = app.extensions["callscope"].db
     key_id = db.key_for(key).id
     with db.session.begin() as s:
         s.add(Call(key_id=key_id, agent_id="amy", status="done", filename="a.wav", verdict_calm="failed"))
@@ -92,7 +92,7 @@ def test_calls_filters_and_csv_export(app, key):
 
 
 def test_review_page_of_a_queued_call_degrades(app, key):
-    db = app.extensions["callscope"]["db"]
+    db = app.extensions["callscope"].db
     with db.session.begin() as s:
         call = Call(key_id=db.key_for(key).id, filename="q.wav")
         s.add(call)
@@ -105,7 +105,7 @@ def test_review_page_of_a_queued_call_degrades(app, key):
 
 def test_times_are_utc_with_their_offset_and_filters_read_them_so(app, key):
     """SQLite keeps no offset; the API still shows one, and filters take a time without one as UTC."""
-    db = app.extensions["callscope"]["db"]
+    db = app.extensions["callscope"].db
     key_id = db.key_for(key).id
     with db.session.begin() as s:
         s.add(Call(key_id=key_id, filename="late.wav", created_at=datetime(2026, 1, 5, 23, 30, tzinfo=UTC)))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import jsonschema
 import pytest
 from helpers import CALLS
 
 from analysis.report import SCHEMA_VERSION, load_schema
+from analysis.report_schema import main
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +46,22 @@ def test_schema_rejects(report, mutate):
     mutate(bad)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, load_schema())
+
+
+def test_the_committed_schema_and_its_document_are_generated_from_the_model():
+    """analysis/schema/report-v1.schema.json and docs/report-schema.md are what the report model gives: run
+    `python -m analysis.report_schema` after changing it."""
+    from analysis.report_schema import DOC_PATH, SCHEMA_PATH, json_schema, markdown
+
+    assert json.loads(SCHEMA_PATH.read_text()) == json_schema()
+    assert DOC_PATH.read_text() == markdown()
+    assert main(["--check"]) == 0
+
+
+def test_a_stale_copy_is_found(tmp_path, monkeypatch):
+    from analysis import report_schema
+
+    stale = tmp_path / "report-schema.md"
+    stale.write_text(report_schema.markdown().replace("| `call.duration_s` |", "| `call.length` |"))
+    monkeypatch.setattr(report_schema, "DOC_PATH", stale)
+    assert report_schema.main(["--check"]) == 1

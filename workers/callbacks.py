@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 
-from store.db import Call, database
+from store.db import Call, CallStatus, database
 from store.outbound import RefusedURL, session
 from store.settings import ServiceSettings
 from store.signing import sign
@@ -38,7 +38,7 @@ def deliver_callback(call_id: str) -> str:
             return "nothing to send"
         summary = call.summary()
         url = call.callback_url
-    event = "call.done" if summary["status"] == "done" else "call.failed"
+    event = "call.done" if summary["status"] == CallStatus.DONE else "call.failed"
     body = json.dumps({"event": event, "call": summary}).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "callscope"}
     if settings.webhook_secret:

@@ -27,7 +27,7 @@ from rq import get_current_job
 
 from audio_features.config import Settings, apply_offline_environment
 from audio_features.errors import CallscopeError
-from store.db import VERDICT_COLUMNS, Call, database, utcnow
+from store.db import VERDICT_COLUMNS, Call, CallStatus, database, utcnow
 from store.metrics import count, observe_stages, safely
 from store.settings import ServiceSettings
 from store.storage import audio_source
@@ -52,7 +52,7 @@ def update_call(call_id: str, **fields) -> None:
 
 def mark_failed(call_id: str, code: str, message: str) -> None:
     """End a call ``failed`` with a reason (used by the job, its failure hook and the worker)."""
-    update_call(call_id, status="failed", error_code=code, error=message[:2000], finished_at=utcnow())
+    update_call(call_id, status=CallStatus.FAILED, error_code=code, error=message[:2000], finished_at=utcnow())
     safely(count, _db(), "callscope_calls_failed_total", f"code={code}")
     notify(call_id)
 
@@ -95,9 +95,9 @@ def analyse_call(call_id: str) -> str:
         call = s.get(Call, call_id)
         if call is None:
             return "deleted"
-        if call.status == "done":
-            return "done"
-        call.status, call.stage, call.progress = "processing", "decode", 0.0
+        if call.status == CallStatus.DONE:
+            return CallStatus.DONE
+        call.status, call.stage, call.progress = CallStatus.PROCESSING, "decode", 0.0
         call.started_at, call.attempts = utcnow(), (call.attempts or 0) + 1
         call.worker = f"{socket.gethostname()}:{os.getpid()}"
         call.error_code = call.error = None
@@ -120,33 +120,49 @@ def analyse_call(call_id: str) -> str:
     settings = Settings.from_env(agent_channel=agent_channel or None, language=language or None)
     try:
         with audio_source(service).local(call_id, audio_key) as path:
-            analysis = analyze_file(path, settings, progress=progress)
+            analysis = analyze_file(path, settings, name=filename, progress=progress)
     except CallscopeError as exc:  # the input's fault: retrying will not help
         mark_failed(call_id, exc.code, exc.message)
-        return "failed"
+        return CallStatus.FAILED
     report = build_report(analysis)
-    report["call"]["source"]["file"] = filename
-    verdicts = report.get("verdicts", {})
-    update_call(
-        call_id,
-        status="done",
-        stage=None,
-        progress=1.0,
-        report=report,
-        duration_s=report["call"]["duration_s"],
-        finished_at=utcnow(),
-        **{column: verdicts.get(name, {}).get("result") for name, column in VERDICT_COLUMNS.items()},
-    )
-    safely(observe_stages, db, report.get("timings", {}))
+    done = {
+        "status": CallStatus.DONE,
+        "stage": None,
+        "progress": 1.0,
+        "report": report.to_json(),
+        "duration_s": report.call.duration_s,
+        "finished_at": utcnow(),
+        **{column: _result(report, name) for name, column in VERDICT_COLUMNS.items()},
+    }
+
+    def finish(session) -> None:
+        call = session.get(Call, call_id)
+        if call is not None:  # deleted meanwhile: nothing to finish
+            for name, value in done.items():
+                setattr(call, name, value)
+
+    try:  # the call ends done in the same transaction as its counts (store.metrics)
+        observe_stages(db, report.timings.model_dump(), finish)
+    except Exception:
+        log.exception("the counts of call %s were not recorded", call_id)
+        update_call(call_id, **done)
     notify(call_id)
-    return "done"
+    return CallStatus.DONE
+
+
+def _result(report, name: str):
+    """A verdict's result, for its column (None when the verdict was not made: stayed_calm from a transcript)."""
+    verdict = getattr(report.verdicts, name)
+    return None if verdict is None else verdict.result
 
 
 def on_job_failure(job, connection, exc_type, exc_value, tb) -> None:
     """RQ failure callback, run after every failed attempt (and for a job whose worker vanished)."""
     reason = "".join(traceback.format_exception_only(exc_type, exc_value)).strip() if exc_type else "job failed"
     if job.retries_left:
-        update_call(job.id, status="queued", stage=None, error_code="analysis_failed", error=f"{reason}; retrying")
+        update_call(
+            job.id, status=CallStatus.QUEUED, stage=None, error_code="analysis_failed", error=f"{reason}; retrying"
+        )
         count_retry()
     else:
         mark_failed(job.id, "analysis_failed", f"the analysis failed: {reason}. The call can be re-queued.")

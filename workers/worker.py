@@ -39,7 +39,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
 from audio_features.config import Settings, apply_offline_environment
-from store.db import Call, database
+from store.db import Call, CallStatus, database
 from store.queue import QUEUE_NAME, connect
 from store.settings import ServiceSettings
 from workers.jobs import count_retry, mark_failed, update_call
@@ -52,17 +52,17 @@ log = logging.getLogger("callscope.worker")
 def preload_models(settings: Settings) -> None:
     """Load every model the pipeline uses into this process, so that the first job does not wait."""
     from audio_features.diarization import load_pipeline
-    from audio_features.empathy import load_empathy_model
+    from audio_features.sentence_model import load_empathy_model
     from audio_features.transcription import load_whisper
 
-    load_whisper(settings)
+    load_whisper(settings.models)
     load_pipeline(settings)
-    load_empathy_model(settings)
+    load_empathy_model(settings.models)
 
 
 def _died(call_id: str, why: str, retry: bool) -> None:
     if retry:
-        update_call(call_id, status="queued", stage=None, error_code="worker_died", error=f"{why}; retrying")
+        update_call(call_id, status=CallStatus.QUEUED, stage=None, error_code="worker_died", error=f"{why}; retrying")
         count_retry()
     else:
         mark_failed(call_id, "worker_died", f"{why}. Re-queue it with `callscope requeue`.")
@@ -81,7 +81,7 @@ def reap_dead_worker(pid: int, exit_signal: int | None, redis_url: str) -> list[
     service = ServiceSettings.from_env()
     db = database(service.database_url)
     with db.session() as s:
-        rows = s.scalars(select(Call).where(Call.status == "processing", Call.worker == worker_tag(pid))).all()
+        rows = s.scalars(select(Call).where(Call.status == CallStatus.PROCESSING, Call.worker == worker_tag(pid))).all()
     why = (
         f"the worker process analysing this call died (signal {exit_signal})"
         if exit_signal
@@ -122,7 +122,7 @@ def reap_predecessors(redis_url: str) -> list[str]:
     db = database(ServiceSettings.from_env().database_url)
     with db.session() as s:
         tags = s.scalars(
-            select(Call.worker).where(Call.status == "processing", Call.worker.like(f"{host}:%")).distinct()
+            select(Call.worker).where(Call.status == CallStatus.PROCESSING, Call.worker.like(f"{host}:%")).distinct()
         ).all()
     reaped: list[str] = []
     for tag in tags:

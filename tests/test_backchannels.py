@@ -1,0 +1,252 @@
+"""Backchannels and closings on hand-built timelines: listener tokens, phrases and echoes, hums, words Whisper
+heard unsurely, crosstalk written down, and farewells over the other party (issue 14's classes 1 and 2)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from pyannote.core import Segment
+from turns_kit import LONG, SETTINGS, activity, analyse, turn
+
+from audio_features.backchannels import is_closing
+from audio_features.transcription import Word
+from audio_features.turn_taking import analyse_turn_taking
+from audio_features.turns import Turn
+
+
+def test_a_drawn_out_listener_token_is_a_backchannel_not_a_cut_in():
+    """Class 1: 'mm-hmm' held for 1.3 s under the customer's talk; no duration bound decides it."""
+    customer = turn("customer", 0.0, LONG)
+    mm = Turn("agent", 1.5, 2.8, "mm-hmm", [Word(1.5, 2.8, "mm-hmm", 0.9)])
+    tt = analyse([customer, mm])
+    assert [(b.speaker, b.text) for b in tt.backchannels] == [("agent", "mm-hmm")]
+    assert tt.interruptions == []
+    # Near miss: the same token going straight on into words of its own is a cut-in.
+    words = [Word(1.5, 2.8, "mm-hmm", 0.9), *turn("agent", 2.9, "so what is the new address").words]
+    reply = Turn("agent", 1.5, words[-1].end, "mm-hmm so what is the new address", words)
+    tt = analyse([customer, reply])
+    assert tt.backchannels == [] and [i.by for i in tt.interruptions] == ["agent"]
+
+
+def test_a_cut_in_that_opens_with_a_listener_token_is_one_interruption():
+    """Class 2: 'Okay,' then 'and what's the reference on the letter' while the customer is mid-sentence.
+
+    Whisper splits the two where the customer's words fall between them; the token is the cut-in's start.
+    """
+    customer = turn("customer", 0.0, LONG)
+    okay = turn("agent", 1.5, "okay")
+    rest = turn("agent", 1.95, "and what's the reference on the letter")
+    tt = analyse([customer, okay, rest])
+    assert tt.backchannels == []
+    assert [(i.by, i.start) for i in tt.interruptions] == [("agent", 1.5)]
+    assert tt.interruptions[0].text_by.startswith("okay and what's the reference")
+
+
+def test_a_true_listener_token_beside_it_stays_a_backchannel():
+    """Near miss of class 2: 'okay' alone over the customer's talk, and 'okay' that takes the floor after a pause."""
+    customer = turn("customer", 0.0, LONG)  # words until 4.45 s
+    tt = analyse([customer, turn("agent", 1.5, "okay"), turn("agent", 5.2, "okay let me check that for you")])
+    assert [(b.speaker, b.start) for b in tt.backchannels] == [("agent", 1.5)]
+    assert tt.interruptions == []
+
+
+def test_listener_phrases_and_echoes_are_backchannels():
+    """'No problem, no problem.' and 'A 2019.' (repeating what the caller just said) while the caller talks on."""
+    customer = turn("customer", 0.0, "sorry I'm really bad at car stuff and it says 2019 and I bought it from you all")
+    tt = analyse(
+        [customer, turn("agent", 1.8, "no problem no problem", step=0.2), turn("agent", 3.6, "a 2019", step=0.2)]
+    )
+    assert [b.text for b in tt.backchannels] == ["no problem no problem", "a 2019"]
+    assert tt.interruptions == []
+    # A repeat of words the caller never said is no echo.
+    tt = analyse([customer, turn("agent", 3.6, "a 2018", step=0.2)])
+    assert tt.backchannels == [] and len(tt.interruptions) == 1
+
+
+@pytest.mark.parametrize(
+    "probabilities",
+    [(0.34, 0.85, 0.62), (0.46, 0.87, 0.60)],
+    ids=["intel-mkl", "amd-epyc-onednn"],
+)
+def test_words_whisper_was_unsure_of_carry_no_lexical_evidence(probabilities):
+    """A listener's 'yeah' under the caller's voice, heard as 'I can. Yes.' at low probability, is a backchannel.
+
+    The probabilities are Whisper's for listening_agent_8k_mulaw.wav's 'yeah' on two CPUs CI has run on.
+    """
+    customer = turn("customer", 0.0, LONG)
+    p = probabilities
+    words = [Word(1.5, 1.6, "I", p[0]), Word(1.6, 1.72, "can.", p[1]), Word(1.72, 2.05, "Yes.", p[2])]
+    unsure = Turn("agent", 1.5, 2.05, "I can. Yes.", words)
+    tt = analyse([customer, unsure])
+    assert [b.text for b in tt.backchannels] == ["I can. Yes."] and tt.interruptions == []
+    sure = Turn("agent", 1.5, 2.05, "I can. Yes.", [replace(w, probability=0.95) for w in words])
+    assert len(analyse([customer, sure]).interruptions) == 1
+
+
+@pytest.mark.parametrize(
+    "closing",
+    ["thank you for calling have a great day", "okay thank you and have a good day", "you are very welcome goodbye"],
+)
+def test_a_closing_over_the_customer_finishing_is_not_a_cut_in(closing):
+    """The real bank calls: the agent's farewell overlaps the caller's 'no, that was going to be it'."""
+    customer = turn("customer", 0.0, "no that was going to be it")  # 0.00-1.75
+    agent = turn("agent", 0.9, closing)
+    tt = analyse([customer, agent])
+    assert tt.interruptions == []
+    assert is_closing(agent.words)
+    assert not is_closing(turn("agent", 0.9, "sorry I need the postcode thank you").words)
+
+
+@pytest.mark.parametrize(
+    "heard",
+    [
+        "Thank you for trolling. Have a great May.",
+        "Thanks for holding, have a lovely weekday.",
+        # Real bank call hvb_02e41649 mono (8 kHz), on an Intel Xeon: "have" heard as "for".
+        "Thank you very much. Thank you for going out for a great day.",
+    ],
+)
+def test_a_closing_misheard_in_its_last_word_is_still_a_closing(heard):
+    """8 kHz stereo (corpus tune_000 polite): Whisper heard the agent's "Thank you for calling, have a great
+    day" as "Thank you for trolling. Have a great May."; the closing then counted as a cut-in on the
+    customer's "thanks". The formulas keep their shape when one word in them is misheard."""
+    assert is_closing(turn("agent", 0.9, heard).words)
+    customer = turn("customer", 0.0, "no that's all for today thanks")
+    assert analyse([customer, turn("agent", 0.9, heard)]).interruptions == []
+    for not_a_closing in (
+        "have a great deal of trouble with this account",
+        "thank you for the postcode and the date",
+        "I had a great deal of trouble getting through to you",
+    ):
+        assert not is_closing(turn("agent", 0.9, not_a_closing).words)
+
+
+def test_the_other_partys_words_heard_through_the_channel_are_not_the_agents():
+    """Stereo crosstalk that Whisper wrote down on the agent's channel: the agent said "right" (0.3 s of
+    their own speech) while the customer said "I'd like to update my address". The copies of the
+    customer's words are not the agent's, so the agent's speech is judged without them: a backchannel."""
+    customer = turn("customer", 0.0, LONG)
+    bleed = [Word(w.start + 0.05, w.end + 0.05, w.text, 0.9) for w in customer.words[4:8]]
+    agent = Turn("agent", bleed[0].start, bleed[-1].end, " ".join(w.text for w in bleed), bleed)
+    ann = activity([customer])
+    ann[Segment(bleed[1].start, bleed[1].start + 0.3), 99] = "agent"
+    tt = analyse_turn_taking([customer, agent], ann, SETTINGS)
+    assert tt.interruptions == []
+    assert [b.speaker for b in tt.backchannels] == ["agent"]
+
+
+def test_an_agent_saying_the_same_words_later_is_their_own():
+    """The same words a second after the customer are the agent's own: a cut-in over the customer."""
+    customer = turn("customer", 0.0, LONG)
+    said = [Word(w.start + 1.0, w.end + 1.0, w.text, 0.9) for w in customer.words[4:9]]
+    agent = Turn("agent", said[0].start, said[-1].end, " ".join(w.text for w in said), said)
+    tt = analyse_turn_taking([customer, agent], activity([customer, agent]), SETTINGS)
+    assert [i.by for i in tt.interruptions] == ["agent"]
+
+
+def test_a_long_murmur_on_its_own_channel_is_no_cut_in_but_lost_words_in_a_mix_are():
+    """A drawn-out "mm hmm" of 1.3 s that Whisper left untranscribed. In stereo each party has their own
+    transcript, so no other voice hid its words: a murmur. In mono the other voice may have: a turn."""
+    customer = turn("customer", 0.0, LONG)
+    ann = activity([customer], extra=[("agent", 2.0, 3.3)])
+    stereo = analyse_turn_taking([customer], ann, SETTINGS, own_transcripts=True)
+    mono = analyse_turn_taking([customer], ann, SETTINGS)
+    assert stereo.interruptions == []
+    assert [i.by for i in mono.interruptions] == ["agent"]
+
+
+def test_a_drawn_out_hum_heard_unsurely_is_still_a_backchannel():
+    """Corpus tune_001 stereo: the agent's drawn-out "mm hmm" (1.4 s) over the customer, written by Whisper
+    as "M -M -H -M -N" with a geometric-mean probability of 0.65 (these are its word probabilities). Spelled
+    hums are what Whisper writes for a hum, whatever its confidence, so the letters are the evidence; before,
+    the unsure words were judged by their duration, and 1.4 s made a hum a cut-in."""
+    customer = turn("customer", 0.0, LONG)
+    letters = [("M", 0.334), ("-M", 0.627), ("-H", 0.938), ("-M", 0.796), ("-N", 0.74)]
+    words = [Word(1.5 + 0.28 * i, 1.78 + 0.28 * i, t, p) for i, (t, p) in enumerate(letters)]
+    hum = Turn("agent", words[0].start, words[-1].end, " ".join(t for t, _ in letters), words)
+    tt = analyse([customer, hum])
+    assert tt.interruptions == [] and len(tt.backchannels) == 1
+    # A real word heard as unsurely and as long is no evidence of listening: it is judged by its duration.
+    unsure = [replace(w, text=t) for w, t in zip(words, "so what do we do".split(), strict=False)]
+    assert len(analyse([customer, Turn("agent", 1.5, unsure[-1].end, "so what do we do", unsure)]).interruptions) == 1
+
+
+def test_unsure_words_are_as_long_as_the_speech_they_sit_in():
+    """interrupting_agent 8 kHz stereo on an AMD EPYC CPU: the agent's 2 s "That will update on its own next
+    month." over the customer came out of Whisper as "How can I help?" (0.67 s) and "I know." (0.58 s),
+    heard at 0.62 and 0.27 (these probabilities). Each, judged by its own word times, was short enough to be
+    a backchannel; the agent's speech region under them is 2 s, so it is a cut-in."""
+    customer = turn("customer", 0.0, LONG)
+    a = [
+        Word(1.5, 1.7, "How", 0.655),
+        Word(1.7, 1.9, "can", 0.795),
+        Word(1.9, 2.0, "I", 0.95),
+        Word(2.0, 2.17, "help?", 0.344),
+    ]
+    b = [Word(2.39, 2.6, "I", 0.513), Word(2.6, 2.97, "know.", 0.146)]
+    turns = [customer, Turn("agent", 1.5, 2.17, "How can I help?", a), Turn("agent", 2.39, 2.97, "I know.", b)]
+    tt = analyse_turn_taking(turns, activity([customer], [("agent", 1.55, 3.5)]), SETTINGS)
+    assert len(tt.interruptions) == 1 and tt.backchannels == []
+    # The same unsure words over 0.4 s of the agent's speech: a listener's guessed-at "yeah".
+    short = analyse_turn_taking(turns[:2], activity([customer], [("agent", 1.6, 2.0)]), SETTINGS)
+    assert short.interruptions == [] and len(short.backchannels) == 1
+
+
+def test_a_hum_with_a_guessed_lead_in_is_still_a_backchannel():
+    """Corpus tune_013 stereo: the agent's drawn-out "mm hmm" (0.85 s, 1.16 s of the agent's speech) over the
+    customer came out of Whisper as "Well, the mm -hmm." (these word probabilities). Whisper guesses words
+    around a hum; the hum letters are the evidence, and an article carries no content. Before, only an
+    utterance that was nothing but hum letters passed, so this was judged by its duration: a cut-in."""
+    customer = turn("customer", 5.0, LONG)  # 5.0-9.5 s, through the hum
+    said = [("Well,", 7.67, 7.74, 0.095), ("the", 7.74, 7.9, 0.338), ("mm", 7.9, 8.2, 0.35), ("-hmm.", 8.2, 8.8, 0.18)]
+    words = [Word(a, b, t, p) for t, a, b, p in said]
+    hum = Turn("agent", 7.67, 8.8, "Well, the mm -hmm.", words)
+    tt = analyse_turn_taking([customer, hum], activity([customer], [("agent", 7.67, 8.83)]), SETTINGS)
+    assert tt.interruptions == [] and len(tt.backchannels) == 1
+    # Near miss: a content word beside the hum ("the meter, mm-hmm") makes it speech to judge as before.
+    meter = [words[0], replace(words[1], text="meter"), *words[2:]]
+    turns = [customer, Turn("agent", 7.67, 8.8, "Well, meter mm -hmm.", meter)]
+    assert len(analyse_turn_taking(turns, activity([customer], [("agent", 7.67, 8.83)]), SETTINGS).interruptions) == 1
+
+
+@pytest.mark.parametrize(
+    ("heard_as", "probability", "speech"),
+    [("Yeah,", 0.19, (9.344, 10.464)), ("Yeah.", 0.10, (9.824, 11.04))],
+    ids=["tune_037", "tune_025"],
+)
+def test_a_drawn_out_hum_heard_unsurely_as_a_listener_token_is_a_backchannel(heard_as, probability, speech):
+    """Corpus tune_037 and tune_025, stereo 8 kHz: the agent's drawn-out "mm hmm" (1.12 s and 1.22 s of the
+    agent's speech) over the customer came out of Whisper as one "Yeah" heard at 0.19 and 0.10. Unsure words
+    were judged by the length of the speech under them, and over 1 s made a listener token a cut-in. What
+    Whisper wrote is a listener token and nothing else: its doubt is over which token, and the words are the
+    evidence, as for a spelled hum. Near miss: unsure words with a content word are judged by their length."""
+    customer = turn("customer", 6.0, LONG + " and the direct debit kept the same", step=0.4)
+    a, b = speech
+    words = [Word(a + 0.07, a + 0.5, heard_as, probability)]
+    hum = Turn("agent", words[0].start, words[0].end, heard_as, words)
+    tt = analyse_turn_taking([customer, hum], activity([customer], [("agent", a, b)]), SETTINGS)
+    assert tt.interruptions == [] and [bc.speaker for bc in tt.backchannels] == ["agent"]
+    # Over 1.3 s of the agent's speech, unsure words with a content word are long enough to be a turn.
+    content = [Word(a + 0.07, a + 0.5, "Yeah", probability), Word(a + 0.5, a + 1.2, "meter", probability)]
+    turns = [customer, Turn("agent", a + 0.07, a + 1.2, "Yeah meter", content)]
+    ann = activity([customer], [("agent", a, a + 1.3)])
+    assert len(analyse_turn_taking(turns, ann, SETTINGS).interruptions) == 1
+
+
+def test_a_first_word_stretched_back_over_silence_starts_where_the_partys_speech_does():
+    """Corpus tune_031 stereo 8 kHz: the agent's reply after the customer's "...another week like this." (their
+    speech to 19.33 s) was timed by Whisper from 18.96 s ("I" 18.96-19.19), though the agent's channel holds no
+    speech until a 0.13 s blip at 19.26 s and then speech from 19.81 s. Snapping only looked for a speech region
+    under the first word, found none and kept Whisper's start: a cut-in of 0.36 s on a reply that came 0.5 s
+    after the customer stopped. A first word over none of the party's speech starts at the party's first speech
+    inside the turn. Near miss: a reply whose speech really starts under the customer's last words is a cut-in."""
+    customer = turn("customer", 16.0, "thanks I just need it sorted this time I can't go another week like this", 0.22)
+    said = "I booked the first slot tomorrow morning and I'll call you when they're on the way"
+    reply = turn("agent", 18.96, said)
+    ann = activity([customer], [("agent", 19.264, 19.392), ("agent", 19.808, reply.end)])
+    tt = analyse_turn_taking([customer, reply], ann, SETTINGS)
+    assert tt.interruptions == []
+    assert [(s.from_speaker, s.to_speaker) for s in tt.switches] == [("customer", "agent")]
+    early = activity([customer], [("agent", 18.5, reply.end)])
+    assert [i.by for i in analyse_turn_taking([customer, reply], early, SETTINGS).interruptions] == ["agent"]
