@@ -43,8 +43,9 @@ class TurnTakingSettings(_Group):
     the speech and word boundaries it is measured between (about 0.15 s each), so a shorter overlap is not
     evidence of anything."""
     terminal_overlap_s: float = Field(0.5, ge=0)
-    """Coming in on the other party's last word (they start no word after it) for less than this is anticipating
-    the end of their turn, not cutting in: "terminal overlap" (Schegloff, Language in Society 2000)."""
+    """Coming in on the other party's last word (they start no word after it, and their stretch of talk ends less
+    than this long after) is anticipating the end of their turn, not cutting in: "terminal overlap" (Schegloff,
+    Language in Society 2000), s."""
     interruption_success_s: float = Field(1.0, ge=0)
     """The interrupted party stopping within this long after the cut-in makes the interruption *successful*
     (they were silenced)."""

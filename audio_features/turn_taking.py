@@ -30,8 +30,8 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
   not wait for a pause of ``interruption_pause_s``; and A's speech overlaps
   B's utterance for at least ``interruption_min_overlap_s``. Starting inside
   a longer pause is turn-taking, and so is a *terminal overlap*: B coming in
-  on A's last word (A starts no word after *t*) for less than
-  ``terminal_overlap_s``. It is *successful* when A's stretch ends
+  on A's last word (A starts no word after *t*, and A's stretch of talk ends
+  less than ``terminal_overlap_s`` after *t*). It is *successful* when A's stretch ends
   within ``interruption_success_s`` after *t* (A was silenced);
   ``interrupted_words_after`` counts A's words that start after *t* in that
   stretch.
@@ -253,8 +253,10 @@ def _interruptions(
         if overlap.duration() < settings.interruption_min_overlap_s:
             continue
         after = [w for w in words[holder] if t <= w.start < stretch.end]
-        # Terminal overlap: B came in on A's last word, anticipating its end (Schegloff 2000).
-        if not after and overlap.duration() < settings.terminal_overlap_s:
+        # Terminal overlap: B came in on A's last word, anticipating its end (Schegloff 2000). How long
+        # A went on is measured to the end of A's stretch, pauses included: A carrying on after a
+        # breath with words Whisper did not hear under B's is still A holding the floor.
+        if not after and stretch.end - t < settings.terminal_overlap_s:
             continue
         found.append(
             Interruption(

@@ -97,6 +97,18 @@ def test_terminal_overlap_is_not_an_interruption():
     assert tt.interruptions == []
 
 
+def test_coming_in_on_a_last_heard_word_is_a_cut_in_when_the_speaker_goes_on_after_a_breath():
+    """Corpus tune call (stereo): the agent came in on the customer's last transcribed word, and the
+    customer went on after a 0.4 s breath with words Whisper did not hear under the agent's. The customer
+    held the floor for 0.85 s after the cut-in: no terminal overlap, though only 0.4 s of it overlaps."""
+    customer = turn("customer", 0.0, LONG)  # last word "everything" 4.50-4.75 s
+    agent = turn("agent", 4.6, "sorry I need the postcode on the letter first")
+    speech = activity([customer, agent], extra=[("customer", 5.2, 5.45)])
+    tt = analyse_turn_taking([customer, agent], speech, SETTINGS)
+    assert [(i.by, i.start, i.interrupted_words_after) for i in tt.interruptions] == [("agent", 4.6, 0)]
+    assert tt.interruptions[0].overlap_s == pytest.approx(0.15 + 0.25)
+
+
 def test_resuming_after_being_cut_in_on_is_not_an_interruption():
     customer = turn("customer", 0.0, LONG)
     agent = turn("agent", 2.0, "that will update by itself")
