@@ -37,13 +37,14 @@ __all__ = [
     "SCHEMA_VERSION",
     "AgentAssignment",
     "CallInfo",
+    "Redaction",
     "Report",
     "Speaker",
     "Timings",
     "Turn",
 ]
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 #: What each minor version added (the schema document lists it).
 HISTORY = (
     "1.1 added the turn-taking fields (`metrics`, `interruptions`, `backchannels`, `silences`, "
@@ -53,7 +54,9 @@ HISTORY = (
     "`timings.empathy_s` and the `transcript` mode. 1.4 added `feeling_episodes` and each feeling moment's "
     "`episode`; the verdict scores episodes, and a moment's acknowledgement fields are its episode's. In 1.4 "
     "the agent is found from what each party says on stereo calls too (`agent_assignment.rule` "
-    "`agent_phrases`, which replaces `opening_phrases`); `agent_channel` now means the channel was set."
+    "`agent_phrases`, which replaces `opening_phrases`); `agent_channel` now means the channel was set. "
+    "1.5 added `redactions`: the sensitive spans taken out of every text of the report (and of the stored "
+    "recording), each shown in the texts as `[CARD]`, `[CVV]`, `[EMAIL]` and so on."
 )
 
 Seconds = float
@@ -169,8 +172,27 @@ class Timings(_Model):
         return {k: v for k, v in handler(self).items() if v is not None}
 
 
+class Redaction(_Model):
+    """A sensitive span taken out of the report's texts and the stored recording (analysis/redact.py). Its value
+    is never kept: only its kind and time."""
+
+    type: Literal["CARD", "CVV", "EXPIRY", "SORT_CODE", "ACCOUNT", "SSN", "NINO", "PHONE", "EMAIL", "POSTCODE"] = Field(
+        description="The kind; the texts show it as [CARD], [CVV] and so on."
+    )
+    start: Seconds = Field(ge=0)
+    end: Seconds = Field(ge=0)
+    speaker: Role = Field(description="Who said its first word.")
+    luhn_valid: bool | SkipJsonSchema[None] = Field(
+        default=None, description="Card numbers only: whether the digits heard pass the Luhn check."
+    )
+
+    @model_serializer(mode="wrap")
+    def _no_null(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
 #: The report's sections that a stage adds: absent, not null, when the stage did not run.
-OPTIONAL_SECTIONS = ("tone_timeline", "arousal_events", "feeling_moments", "feeling_episodes")
+OPTIONAL_SECTIONS = ("tone_timeline", "arousal_events", "feeling_moments", "feeling_episodes", "redactions")
 
 
 class Report(_Model):
@@ -204,6 +226,10 @@ class Report(_Model):
         default=None,
         description="The customer's feeling moments grouped into episodes (one trouble each), with the agent's "
         "acknowledgement or the reply that was not one; the verdict scores episodes.",
+    )
+    redactions: list[Redaction] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Sensitive spans taken out (absent when redaction is off: CALLSCOPE_REDACT=0).",
     )
     notes: list[str] = Field(description="Warnings a reviewer should read, e.g. no speech.")
     timings: Timings

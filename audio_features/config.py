@@ -21,7 +21,13 @@ from pydantic import Field, field_validator
 
 from audio_features.environment import apply_offline_environment, default_cpu_threads, read_environment, validated
 from audio_features.groups import Group as _Group
-from audio_features.thresholds import EmpathySettings, ToneSettings, TurnTakingSettings, VerdictSettings
+from audio_features.thresholds import (
+    EmpathySettings,
+    RedactionSettings,
+    ToneSettings,
+    TurnTakingSettings,
+    VerdictSettings,
+)
 
 __all__ = [
     "ModelSettings",
@@ -162,6 +168,7 @@ class Settings:
     tone: ToneSettings
     empathy: EmpathySettings
     verdicts: VerdictSettings
+    redaction: RedactionSettings
 
     def __init__(
         self,
@@ -171,10 +178,11 @@ class Settings:
         tone: ToneSettings | None = None,
         empathy: EmpathySettings | None = None,
         verdicts: VerdictSettings | None = None,
+        redaction: RedactionSettings | None = None,
         **changes: object,
     ):
         given = {"models": models, "separation": separation, "turn_taking": turn_taking, "tone": tone}
-        given |= {"empathy": empathy, "verdicts": verdicts}
+        given |= {"empathy": empathy, "verdicts": verdicts, "redaction": redaction}
         unknown = set(changes) - set(self.field_names())
         if unknown:
             raise TypeError(f"no such setting: {', '.join(sorted(unknown))}")
@@ -217,5 +225,6 @@ def _groups() -> list[_GroupField]:
         "tone": ToneSettings,
         "empathy": EmpathySettings,
         "verdicts": VerdictSettings,
+        "redaction": RedactionSettings,
     }
     return [_GroupField(f.name, types[f.name]) for f in fields(Settings)]

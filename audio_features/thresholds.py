@@ -5,11 +5,13 @@ its source; every verdict's report lists the thresholds it used.
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, field_validator
 
 from audio_features.groups import Group as _Group
 
-__all__ = ["EmpathySettings", "ToneSettings", "TurnTakingSettings", "VerdictSettings"]
+__all__ = ["EmpathySettings", "RedactionSettings", "ToneSettings", "TurnTakingSettings", "VerdictSettings"]
 
 
 class TurnTakingSettings(_Group):
@@ -162,3 +164,58 @@ class VerdictSettings(_Group):
     empathy_pass_score: float = Field(0.6, ge=0, le=1)
     """Verdict policy: the agent passes when the mean credit over the scored feeling episodes reaches this. 0.6:
     a single late acknowledgement passes (0.7), one feeling in two ignored fails."""
+
+
+#: Every kind of sensitive data :mod:`audio_features.sensitive` finds.
+REDACTABLE = ("CARD", "CVV", "EXPIRY", "SORT_CODE", "ACCOUNT", "SSN", "NINO", "PHONE", "EMAIL", "POSTCODE")
+
+
+class RedactionSettings(_Group):
+    """Finding sensitive data and taking it out of the report and the stored recording
+    (:mod:`audio_features.sensitive`, :mod:`analysis.redact`). PCI DSS 3.3.1 forbids keeping a card's security
+    code after authorisation, and 3.4 keeping its number readable; GDPR art. 5 asks for no more personal data
+    than needed."""
+
+    redact: bool = True
+    """Find and redact sensitive data (``CALLSCOPE_REDACT=0`` turns it off, e.g. for a site that redacts
+    upstream)."""
+    redact_entities: tuple[str, ...] = REDACTABLE
+    """The kinds to redact, comma-separated (default: all of them)."""
+
+    @field_validator("redact_entities", mode="before")
+    @classmethod
+    def _known_entities(cls, value: object) -> object:
+        names = [v.strip().upper() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        unknown = [n for n in names if n not in REDACTABLE]
+        if unknown:
+            raise ValueError(f"unknown kind {unknown[0]!r}: the kinds are {', '.join(REDACTABLE)}")
+        return tuple(names)
+
+    redact_audio: Literal["silence", "tone"] = "silence"
+    """What replaces a redacted span in the stored recording: silence, or a 1 kHz tone at -20 dBFS (so a
+    listener hears that something was taken out)."""
+    redact_keep_original: bool = False
+    """Keep the unredacted recording beside the redacted one (readable by nobody through the API)."""
+    redact_audio_pad_s: float = Field(0.25, ge=0, le=2)
+    """Each redacted span is widened by this much on both sides in the audio, s: Whisper's word times are off by
+    up to ~0.2 s, and a clipped first or last digit is still a digit."""
+    digit_gap_s: float = Field(2.5, gt=0)
+    """A spoken number goes on while its next number word starts within this long of the last, s: callers pause
+    between a card's groups of four (about 0.5-1.5 s on the real bank calls' account numbers)."""
+    run_filler_words: int = Field(2, ge=0)
+    """Words with no content ("and", "uh", "dash", a listener's "okay") allowed inside a number."""
+    card_min_digits: int = Field(13, ge=8)
+    """Shortest card number, digits (ISO/IEC 7812: 13-19 for the card schemes in use)."""
+    card_max_digits: int = Field(19, ge=13)
+    """Longest card number, digits."""
+    card_group_gap_s: float = Field(8.0, ge=0)
+    """Runs of digits less than this apart, s, with no cue word of another kind between them, may make up one
+    card number: an agent's "okay" or "go on" between groups must not let the rest of a card through."""
+    card_group_words: int = Field(6, ge=0)
+    """... and with at most this many words between them."""
+    card_followup_s: float = Field(90.0, ge=0)
+    """A 3- or 4-digit number within this long after a card number is its security code or expiry date, s."""
+    cue_window_s: float = Field(20.0, ge=0)
+    """A cue word ("sort code", "expiry", "phone") names a number said within this long after it, s."""
+    spelled_max_words: int = Field(8, ge=1)
+    """Emails, postcodes and NI numbers are looked for over at most this many consecutive words."""

@@ -76,7 +76,34 @@ def _child(path: str, extra: list[str]) -> None:
         figures[run] = json.loads(report_path.read_text())["timings"]
         if run == "cold":
             figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["redaction"] = _redaction_cost(Path(path), json.loads(report_path.read_text()))
     print(json.dumps(figures))
+
+
+def _redaction_cost(path: Path, report: dict) -> dict:
+    """Seconds of redaction on this call, as a worker runs it: finding and taking the spans out of the report's
+    texts (run again here on the report), and writing the recording with them silenced. With fewer than 10
+    spans found, 10 spans of 5 s are silenced, so the audio's cost is measured either way."""
+    import tempfile
+
+    from analysis.redact import redact_report
+    from analysis.report_model import Report
+    from audio_features.config import Settings
+    from audio_features.redact_audio import redact_recording
+
+    settings = Settings.from_env().redaction
+    model = Report.model_validate(report)
+    start = time.perf_counter()
+    redact_report(model, settings)
+    text_s = time.perf_counter() - start
+    spans = [(r["start"], r["end"]) for r in report.get("redactions", [])]
+    if len(spans) < 10:
+        spans = [(30.0 * i + 10, 30.0 * i + 15) for i in range(10)]
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        redact_recording(path, Path(tmp) / "redacted.flac", spans, mode=settings.redact_audio)
+        audio_s = time.perf_counter() - start
+    return {"found": len(report.get("redactions", [])), "text_s": text_s, "audio_s": audio_s}
 
 
 def run_one(path: Path, extra: list[str]) -> dict:
@@ -121,6 +148,11 @@ def main() -> None:
                 f"{mode:6s} {run} stage RTF: measure (turn-taking + tone + arousal) "
                 f"{t['measure_s'] / duration_s:.4f}, empathy {t['empathy_s'] / duration_s:.4f}"
             )
+        red = f["redaction"]
+        print(
+            f"{mode:6s} redaction: {red['found']} span(s) found; text {red['text_s']:.3f} s, audio "
+            f"{red['audio_s']:.3f} s: RTF {(red['text_s'] + red['audio_s']) / duration_s:.4f}"
+        )
         print(
             f"{mode:6s} cold run with process start and imports: "
             f"RTF {(f['wall_s'] - f['warm']['total_s']) / duration_s:.3f}; "

@@ -3,7 +3,8 @@
 ``callscope analyze CALL`` prints the JSON report (or ``--format text``).
 ``callscope models fetch|verify`` sets up and checks the offline weights.
 ``callscope serve`` runs the service on one machine; ``callscope worker`` one worker; ``callscope keys
-create`` makes an API key; ``callscope migrate`` upgrades the database; ``callscope requeue`` re-queues
+create|list|revoke`` and ``callscope teams create|list`` manage API keys, their scopes and teams
+(:mod:`cli.keys`); ``callscope migrate`` upgrades the database; ``callscope requeue`` re-queues
 unfinished calls.
 
 Exit codes: 0 success; 2 bad usage or setting; 3 model weights missing or
@@ -21,6 +22,7 @@ import time
 
 from audio_features.config import Settings, apply_offline_environment
 from audio_features.errors import CallscopeError, ConfigError
+from cli.keys import add_parsers as add_key_parsers
 
 __all__ = ["main"]
 
@@ -60,6 +62,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _analyze(args: argparse.Namespace) -> int:
     from analysis.pipeline import analyze_file, analyze_transcript
+    from analysis.redact import redact_report
     from analysis.report import build_report
     from analysis.summary import format_text
 
@@ -75,7 +78,7 @@ def _analyze(args: argparse.Namespace) -> int:
             analysis = analyze_file(args.call, settings, agent_speaker=args.agent_speaker, progress=bar)
     finally:
         bar.close()
-    report = build_report(analysis)
+    report = redact_report(build_report(analysis), settings.redaction)  # CALLSCOPE_REDACT=0: as heard
     text = format_text(report) if args.format == "text" else json.dumps(report.to_json(), indent=2, ensure_ascii=False)
     text += "" if args.format == "text" else "\n"
     if args.output:
@@ -94,16 +97,6 @@ def _models(args: argparse.Namespace) -> int:
         fetch_models(settings.models)
     else:
         verify_models(settings.models)
-    return 0
-
-
-def _keys(args: argparse.Namespace) -> int:
-    from store.db import database
-    from store.settings import ServiceSettings
-
-    key = database(ServiceSettings.from_env().database_url).create_key(args.name)
-    print(key)
-    print(f"API key for {args.name!r}: shown once, only its hash is stored.", file=sys.stderr)
     return 0
 
 
@@ -149,6 +142,16 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(args: argparse.Namespace) -> int:
+    from cli.serve import purge_once
+
+    while True:
+        purge_once(args.now, lambda m: print(m, flush=True))
+        if not args.every:
+            return 0
+        time.sleep(args.every)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from cli.serve import serve
 
@@ -189,11 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("fetch", "verify"))
     p.set_defaults(func=_models)
 
-    p = sub.add_parser("keys", help="manage API keys")
-    keys = p.add_subparsers(dest="keys_command", required=True)
-    k = keys.add_parser("create", help="create an API key and print it once")
-    k.add_argument("--name", required=True, help="who the key is for, e.g. qa-team")
-    k.set_defaults(func=_keys)
+    add_key_parsers(sub)
 
     p = sub.add_parser("serve", help="run the API and workers (embedded Redis unless REDIS_URL is set)")
     p.add_argument("--host", default="127.0.0.1")
@@ -210,6 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("migrate", help="bring the database to the newest schema revision (keeps every call)")
     p.set_defaults(func=_migrate)
+
+    p = sub.add_parser("purge", help="delete recordings and calls past their team's retention (`teams set`)")
+    p.add_argument("--now", help="purge as at this ISO 8601 time (UTC without an offset), e.g. to test a policy")
+    p.add_argument("--every", type=float, metavar="SECONDS", help="keep running, purging every SECONDS")
+    p.set_defaults(func=_purge)
 
     p = sub.add_parser("requeue", help="re-enqueue every unfinished call (after a Redis restart)")
     p.set_defaults(func=_requeue)

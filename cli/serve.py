@@ -14,7 +14,8 @@ left running. It supervises all three:
 * The **requeue sweep** (:mod:`store.requeue`) runs at start and every
   ``SWEEP_EVERY_S``: every call the database holds as unfinished without a live
   job is queued again, so a call accepted during a Redis outage, or stranded by
-  one, is finished, never dropped.
+  one, is finished, never dropped. The same sweep purges what is past its
+  team's retention (:mod:`store.retention`; ``callscope purge`` does it alone).
 
 No Redis error stops the supervisor: what could not be done is done by the next sweep. Before anything
 starts, the database is brought to the newest schema revision (:mod:`store.migrate`).
@@ -53,6 +54,30 @@ def _migrate(database_url: str, say) -> None:
         say(f"migrated the database from revision {before or '(empty)'} to {after}")
 
 
+def purge_once(now: str | None, say, settings: ServiceSettings | None = None, quiet: bool = False) -> None:
+    """One retention purge (:func:`store.retention.purge_expired`) as at ``now`` (ISO 8601; None: now)."""
+    from datetime import datetime
+
+    from store.db import as_utc, database
+    from store.queue import connect
+    from store.retention import purge_expired
+    from store.storage import open_storage
+
+    settings = settings or ServiceSettings.from_env()
+    at = None
+    if now:
+        try:
+            at = as_utc(datetime.fromisoformat(now))
+        except ValueError:
+            from audio_features.errors import ConfigError
+
+            raise ConfigError(f"--now {now!r} is not an ISO 8601 date or time") from None
+    redis = connect(settings.redis_url) if settings.redis_url else None
+    done = purge_expired(database(settings.database_url), open_storage(settings), redis, at)
+    if done.audio or done.calls or not quiet:
+        say(f"purged the recordings of {len(done.audio)} call(s) and {len(done.calls)} call(s) entirely")
+
+
 def serve(*, host: str, port: int, workers: int, api_workers: int) -> int:
     settings = ServiceSettings.from_env()
     stop = {"now": False}
@@ -84,6 +109,10 @@ def serve(*, host: str, port: int, workers: int, api_workers: int) -> int:
                     say(f"re-queued {requeued} unfinished call(s) that had no live job")
             except Exception as exc:  # Redis down: the next sweep does it
                 say(f"requeue sweep skipped: {type(exc).__name__}: {exc}")
+            try:
+                purge_once(None, say, worker_settings, quiet=True)
+            except Exception as exc:  # the database or the store is down: the next sweep does it
+                say(f"retention purge skipped: {type(exc).__name__}: {exc}")
 
         sweep()
         say(f"redis {url}")

@@ -1,9 +1,10 @@
 """The HTTP API and the web pages, versioned under ``/v1`` (Flask application factory).
 
 Blueprints: :mod:`service.calls` (``/v1/calls``), :mod:`service.webhooks` (``/v1/webhooks/recording``),
-:mod:`service.ops` (health, metrics, OpenAPI) and :mod:`service.pages` (the web pages). Every route but
-``/healthz`` and the signed webhook needs an API key (:mod:`service.auth`); every error is JSON
-``{"code", "message"}`` (:mod:`service.errors`).
+:mod:`service.audit_log` (``/v1/audit``), :mod:`service.team` (``/v1/team``), :mod:`service.ops`
+(health, metrics, OpenAPI) and :mod:`service.pages` (the web pages). Every route but ``/healthz`` and
+the signed webhook needs an API key holding the route's scope (:mod:`service.auth`); every error is
+JSON ``{"code", "message"}`` (:mod:`service.errors`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 from flask import Flask, request
 
 from service import errors
+from service.audit_log import audit_log
 from service.calls import calls
 from service.errors import ApiError
 from service.extensions import callscope, limiter, limits_storage_uri
 from service.openapi import SPEC
 from service.ops import ops
 from service.pages import pages, secret_key
+from service.team import team
 from service.webhooks import webhooks
 from store.queue import QUEUE_NAME
 from store.settings import ServiceSettings
@@ -44,7 +47,7 @@ def create_app(settings: ServiceSettings | None = None) -> Flask:
     limiter.init_app(app)
     errors.register(app, settings.max_upload_mb, settings.rate_limit_per_min)
     app.before_request(_known_query_parameters)
-    for blueprint in (calls, webhooks, ops, pages):
+    for blueprint in (calls, webhooks, audit_log, team, ops, pages):
         app.register_blueprint(blueprint)
     return app
 

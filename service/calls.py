@@ -2,9 +2,9 @@
 
 The API process never decodes audio and never imports the analysis stack: it stores the upload under a
 generated id, checks the container signature (:mod:`store.sniff`), writes the call and enqueues its id
-by name (:func:`store.queue.enqueue_call`). Workers do the rest (:mod:`workers.jobs`). All keys of one
-deployment see all its calls (one organisation per deployment); idempotency (``Idempotency-Key`` or
-``external_id``) is per key.
+by name (:func:`store.queue.enqueue_call`). Workers do the rest (:mod:`workers.jobs`). A key sees its
+own team's calls only (:func:`service.auth.team_call`); idempotency (``Idempotency-Key`` or
+``external_id``) is per key. Uploads, report views, audio plays and deletes leave audit rows.
 """
 
 from __future__ import annotations
@@ -18,14 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service.audio import send_recording
-from service.auth import api_key_required
+from service.auth import audit, key_required, team_call
 from service.errors import ApiError
 from service.extensions import current
 from service.schemas import CallFields, ListQuery, bad_request
-from store.db import Call, CallStatus
+from store.audit import Action
+from store.db import Call, CallStatus, Scope
 from store.outbound import RefusedURL, check_url
-from store.queries import FilterError, calls_query
-from store.queue import enqueue_call, fetch_job_id
+from store.queries import FilterError, calls_query, field_problem
+from store.queue import enqueue_call
+from store.redacted import swap_audio
+from store.retention import delete_calls
 from store.sniff import audio_container
 from store.storage import TooLarge, worker_token_ok
 
@@ -39,6 +42,7 @@ _MIME = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "mp3": "a
 
 
 def _call_or_404(session, call_id: str) -> Call:
+    """Any team's call: for the worker route only (API keys go through :func:`service.auth.team_call`)."""
     call = session.get(Call, call_id) if call_id.isalnum() else None
     if call is None:
         raise ApiError(404, "call_not_found", f"no call {call_id!r}")
@@ -87,7 +91,7 @@ def enqueue(call: Call, body: dict, enqueue_job) -> dict:
     return body
 
 
-def create_call(key_id: int, stream, filename: str, fields: dict):
+def create_call(key_id: int, team_id: int, stream, filename: str, fields: dict):
     """Store the audio, check it is audio, write the call and enqueue it: 202, or 200 for a duplicate."""
     state = current()
     max_mb = state.settings.max_upload_mb
@@ -103,10 +107,19 @@ def create_call(key_id: int, stream, filename: str, fields: dict):
         raise ApiError(
             415, "not_audio", "this is not a recording we can read: send WAV, MP3, FLAC, Ogg/Opus or M4A audio"
         )
-    call = Call(key_id=key_id, filename=filename.rsplit("/", 1)[-1][:255], audio_key=key, size_bytes=size, **fields)
+    call = Call(
+        key_id=key_id,
+        team_id=team_id,
+        filename=filename.rsplit("/", 1)[-1][:255],
+        audio_key=key,
+        size_bytes=size,
+        **fields,
+    )
     try:
         with state.db.session.begin() as s:
             s.add(call)
+            s.flush()
+            audit(Action.UPLOAD, call.id, session_=s)
     except IntegrityError:  # the same external_id or Idempotency-Key raced in from another request
         state.storage.delete(key)
         with state.db.session() as s:
@@ -116,7 +129,7 @@ def create_call(key_id: int, stream, filename: str, fields: dict):
 
 
 @calls.post("/v1/calls")
-@api_key_required
+@key_required(Scope.INGEST)
 def post_call():
     given = {**request.args.to_dict(), **request.form.to_dict()}
     try:
@@ -138,39 +151,50 @@ def post_call():
         stream, filename = request.stream, given.get("filename") or "upload"
     else:
         raise ApiError(400, "no_audio", "send the recording as a multipart field 'audio', or as the raw body (audio/*)")
-    return create_call(g.key_id, stream, filename, fields)
+    return create_call(g.key_id, g.team_id, stream, filename, fields)
 
 
 @calls.get("/v1/calls/<call_id>")
-@api_key_required
+@key_required(Scope.READ)
 def get_call(call_id: str):
     with current().db.session() as s:
-        return jsonify(call_view(_call_or_404(s, call_id)))
+        return jsonify(call_view(team_call(s, call_id)))
 
 
 @calls.get("/v1/calls/<call_id>/report")
-@api_key_required
+@key_required(Scope.READ)
 def get_report(call_id: str):
     with current().db.session() as s:
-        call = _call_or_404(s, call_id)
+        call = team_call(s, call_id)
         if call.status == CallStatus.FAILED:
             raise ApiError(409, "call_failed", f"the analysis failed ({call.error_code}): {call.error}")
         if call.status != CallStatus.DONE:
             poll = url_for("calls.get_call", call_id=call_id)
             raise ApiError(409, "report_not_ready", f"the call is {call.status}; poll {poll}")
-        return jsonify(call.report)
+        report = call.report
+    audit(Action.VIEW_REPORT, call_id)
+    return jsonify(report)
 
 
 @calls.get("/v1/calls/<call_id>/audio")
-@api_key_required
+@key_required(Scope.READ)
 def get_audio(call_id: str):
     state = current()
     with state.db.session() as s:
-        call = _call_or_404(s, call_id)
+        call = team_call(s, call_id)
+    if state.redact and call.status != CallStatus.DONE:
+        raise ApiError(
+            409,
+            "audio_not_redacted",
+            f"the call is {call.status}: its recording is served once the analysis has redacted it "
+            "(a failed call's recording never is; an admin can delete it)",
+        )
     if not call.audio_key or not state.storage.exists(call.audio_key):
         raise ApiError(404, "audio_not_found", "the audio of this call is no longer stored (or not yet fetched)")
     container = audio_container(state.storage.head(call.audio_key))
     mime = _MIME.get(container or "", mimetypes.guess_type(call.filename)[0] or "application/octet-stream")
+    if request.method == "GET" and request.headers.get("Range", "bytes=0-").replace(" ", "").startswith("bytes=0-"):
+        audit(Action.PLAY_AUDIO, call_id)  # one row per play: from the start; later ranges are seeks in it
     return send_recording(state.storage, call.audio_key, mime, download_name=call.filename or f"{call.id}.audio")
 
 
@@ -189,12 +213,35 @@ def worker_audio(call_id: str):
     return send_recording(state.storage, call.audio_key, "application/octet-stream", conditional=False)
 
 
+@calls.post("/v1/worker/audio/<call_id>/redacted")
+def worker_redacted_audio(call_id: str):
+    """A worker without the data directory hands over a call's redacted recording (FLAC body): it replaces the
+    original (kept aside only with ``keep_original=1``). The worker token only."""
+    state = current()
+    if not worker_token_ok(state.settings.worker_token, request.headers.get("Authorization")):
+        raise ApiError(
+            401, "unauthorized", "this route is for workers: send 'Authorization: Bearer <CALLSCOPE_WORKER_TOKEN>'"
+        )
+    with state.db.session() as s:
+        _call_or_404(s, call_id)
+    # FLAC of 16-bit samples can be larger than the upload it came from (8-bit mu-law: about 1.3 times).
+    max_bytes = int(state.settings.max_upload_mb * 1024 * 1024) * 4
+    request.max_content_length = max_bytes
+    try:
+        swap_audio(
+            state.db, state.storage, call_id, request.stream, request.args.get("keep_original") == "1", max_bytes
+        )
+    except TooLarge:
+        raise ApiError(413, "too_large", "the redacted recording is larger than allowed") from None
+    return "", 204
+
+
 @calls.get("/v1/calls")
-@api_key_required
+@key_required(Scope.READ)
 def list_calls():
     try:
         query = ListQuery.model_validate(request.args.to_dict())
-        rows_query = calls_query(**query.filters())
+        rows_query = calls_query(g.team_id, **query.filters())
     except ValidationError as exc:
         raise ApiError(400, *bad_request(exc)) from None
     except FilterError as exc:
@@ -207,23 +254,44 @@ def list_calls():
 
 
 @calls.delete("/v1/calls/<call_id>")
-@api_key_required
+@key_required(Scope.ADMIN)
 def delete_call(call_id: str):
-    from rq.job import Job
-    from rq.serializers import JSONSerializer
-
     state = current()
-    with state.db.session.begin() as s:
-        call = _call_or_404(s, call_id)
-        audio_key = call.audio_key
-        s.delete(call)
-    if audio_key:
-        state.storage.delete(audio_key)
-    for job_id in (call_id, fetch_job_id(call_id)):
-        try:
-            job = Job.fetch(job_id, connection=state.redis(), serializer=JSONSerializer)
-            job.cancel()
-            job.delete()
-        except Exception:  # no such job, or Redis down: the call row is gone, so a job finds nothing to do
-            pass
+    with state.db.session() as s:
+        call = team_call(s, call_id)
+    delete_calls(state.db, state.storage, _redis_or_none(), [call], _audit_fields())
     return "", 204
+
+
+@calls.delete("/v1/calls")
+@key_required(Scope.ADMIN)
+def delete_calls_of():
+    """A data-subject request: delete every call of the team with this ``external_id``, ``agent_id`` or
+    ``customer_ref`` (exactly one of them)."""
+    given = {k: v for k, v in request.args.items() if k in _DELETE_BY and v}
+    if len(given) != 1:
+        raise ApiError(
+            400, "bad_delete_filter", "give exactly one of external_id, agent_id or customer_ref to delete by"
+        )
+    (name, value), state = next(iter(given.items())), current()
+    if problem := field_problem(name, value):
+        raise ApiError(400, f"bad_{name}", problem)
+    with state.db.session() as s:
+        found = s.scalars(select(Call).where(Call.team_id == g.team_id, _DELETE_BY[name] == value)).all()
+    deleted = delete_calls(state.db, state.storage, _redis_or_none(), list(found), _audit_fields(f"{name} request"))
+    return jsonify({"deleted": deleted, "count": len(deleted)})
+
+
+#: What ``DELETE /v1/calls`` deletes by.
+_DELETE_BY = {"external_id": Call.external_id, "agent_id": Call.agent_id, "customer_ref": Call.customer_ref}
+
+
+def _audit_fields(detail: str | None = None) -> dict:
+    return {"action": Action.DELETE, "key_id": g.key_id, "client": request.remote_addr, "detail": detail}
+
+
+def _redis_or_none():
+    try:
+        return current().redis()
+    except ApiError:
+        return None

@@ -12,6 +12,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from flask_limiter import Limiter
 
+from audio_features.environment import read_environment
+from audio_features.thresholds import RedactionSettings
 from service.errors import ApiError
 from store.db import Database, database
 from store.queue import connect
@@ -25,12 +27,15 @@ class Callscope:
     """Settings, database, storage and queue of one app."""
 
     settings: ServiceSettings
+    redact: bool
     db: Database
     storage: FileStorage | S3Storage
 
     def init_app(self, app: Flask, settings: ServiceSettings) -> None:
         state = Callscope()
         state.settings, state.db, state.storage = settings, database(settings.database_url), open_storage(settings)
+        # Whether workers redact recordings (CALLSCOPE_REDACT): then a recording is served only once redacted.
+        state.redact = read_environment(RedactionSettings).redact
         app.extensions["callscope"] = state
 
     def redis(self):

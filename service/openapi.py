@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 
-from service.schemas import CallFields, ListQuery, RecordingWebhook
+from service.schemas import AuditQuery, CallFields, ListQuery, RecordingWebhook, TeamSettings
 from store.db import CallStatus
+from store.queries import FIELD_LIMITS
 
 __all__ = ["SPEC", "docs_html"]
 
@@ -60,7 +61,9 @@ SPEC: dict = {
         "title": "callscope",
         "version": "1",
         "description": "Upload recorded calls; get transcripts, turn-taking, tone and verdicts with evidence. "
-        "Every route but /healthz and the signed webhook needs 'Authorization: Bearer <key>'. "
+        "Every route but /healthz and the signed webhook needs 'Authorization: Bearer <key>', of a key holding "
+        "the route's scope (x-scope: ingest, read or admin; admin holds all three; 403 forbidden without it). "
+        "A key sees its own team's calls only: another team's call is 404. "
         "The web pages' session cookie (after logging in at /login) is accepted too; with it, POST and DELETE "
         "also need the page's 'X-CSRF-Token' header, or get 403 csrf_failed.",
     },
@@ -100,6 +103,7 @@ SPEC: dict = {
         "/v1/calls": {
             "post": {
                 "summary": "Upload a call (multipart field 'audio', or a raw audio/* body)",
+                "x-scope": "ingest",
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False, "schema": _IDEMPOTENCY}],
                 "requestBody": {
                     "content": {
@@ -124,16 +128,37 @@ SPEC: dict = {
                 },
             },
             "get": {
-                "summary": "List calls, newest first",
+                "summary": "List the team's calls, newest first",
+                "x-scope": "read",
                 "parameters": _query_parameters(ListQuery),
                 "responses": {"200": {"description": "{items: [Call], next_offset}"}, "400": _ERROR, "401": _ERROR},
+            },
+            "delete": {
+                "summary": "Delete every call of the team with this external_id, agent_id or customer_ref (exactly "
+                "one): a data-subject request. Each deletion leaves an audit row.",
+                "x-scope": "admin",
+                "parameters": [
+                    {
+                        "name": name,
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": FIELD_LIMITS[name]},
+                    }
+                    for name in ("external_id", "agent_id", "customer_ref")
+                ],
+                "responses": {"200": {"description": "{deleted: [call id], count}"}},
             },
         },
         "/v1/calls/{call_id}": {
             "parameters": _ID,
-            "get": {"summary": "Status, stage and progress", "responses": {"200": _CALL, "404": _ERROR}},
+            "get": {
+                "summary": "Status, stage and progress",
+                "x-scope": "read",
+                "responses": {"200": _CALL, "404": _ERROR},
+            },
             "delete": {
                 "summary": "Delete the audio, report, record and queue entry",
+                "x-scope": "admin",
                 "responses": {"204": {"description": "Deleted"}, "404": _ERROR},
             },
         },
@@ -141,6 +166,7 @@ SPEC: dict = {
             "parameters": _ID,
             "get": {
                 "summary": "The JSON report (schema: docs/report-schema.md)",
+                "x-scope": "read",
                 "responses": {"200": {"description": "The report"}, "404": _ERROR, "409": _ERROR},
             },
         },
@@ -148,6 +174,7 @@ SPEC: dict = {
             "parameters": _ID,
             "get": {
                 "summary": "The recording, for playback (HTTP range requests supported)",
+                "x-scope": "read",
                 "responses": {"200": {"description": "Audio"}, "206": {"description": "Part"}, "404": _ERROR},
             },
         },
@@ -182,6 +209,56 @@ SPEC: dict = {
                 "responses": {"200": {"description": "Audio"}, "401": _ERROR, "404": _ERROR},
             },
         },
+        "/v1/team": {
+            "get": {
+                "summary": "The key's team: its name and retention settings",
+                "x-scope": "admin",
+                "responses": {"200": {"description": "{name, audio_retention_days, report_retention_days}"}},
+            },
+            "patch": {
+                "summary": "Set the team's retention (whole days; null keeps until deleted); purged by "
+                "`callscope purge` and `callscope serve`",
+                "x-scope": "admin",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "properties": {
+                                    name: {**prop, "type": ["integer", "null"]}
+                                    for name, prop in _properties(TeamSettings).items()
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {"200": {"description": "{name, audio_retention_days, report_retention_days}"}},
+            },
+        },
+        "/v1/audit": {
+            "get": {
+                "summary": "The team's audit trail, newest first: who did what to which call, when, from where",
+                "x-scope": "admin",
+                "parameters": _query_parameters(AuditQuery),
+                "responses": {
+                    "200": {"description": "{items: [{id, at, action, key_id, call_id, client, detail}], next_offset}"}
+                },
+            }
+        },
+        "/v1/worker/audio/{call_id}/redacted": {
+            "parameters": _ID,
+            "post": {
+                "summary": "A call's redacted recording (FLAC body), from a worker without the API's data directory: "
+                "it replaces the original (kept aside with keep_original=1, served by no route)",
+                "security": [{"worker": []}],
+                "parameters": [
+                    {"name": "keep_original", "in": "query", "required": False, "schema": {"enum": ["0", "1"]}}
+                ],
+                "requestBody": {"content": {"audio/flac": {"schema": {"type": "string", "format": "binary"}}}},
+                "responses": {"204": {"description": "Stored"}, "401": _ERROR, "404": _ERROR, "413": _ERROR},
+            },
+        },
         "/healthz": {
             "get": {
                 "summary": "Redis and database checks",
@@ -189,13 +266,21 @@ SPEC: dict = {
                 "responses": {"200": {"description": "Healthy"}, "503": {"description": "Degraded"}},
             }
         },
-        "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Text format"}}}},
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics: the team's calls by status; for admin keys also the queue depth and "
+                "the workers' counters and stage timings",
+                "x-scope": "read",
+                "responses": {"200": {"description": "Text format"}},
+            }
+        },
     },
 }
 
 
 def _with_common_errors(spec: dict) -> dict:
-    """Every operation may refuse unknown query parameters (400); authenticated ones add 401 and 429."""
+    """Every operation may refuse unknown query parameters (400); authenticated ones add 401 and 429, and those
+    that need a scope 403."""
     for item in spec["paths"].values():
         for method, op in item.items():
             if method == "parameters":
@@ -204,10 +289,18 @@ def _with_common_errors(spec: dict) -> dict:
             if op.get("security") != []:
                 op["responses"].setdefault("401", _ERROR)
                 op["responses"].setdefault("429", _ERROR)
+            if op.get("x-scope"):
+                op["responses"].setdefault("403", _ERROR)
     return spec
 
 
 _with_common_errors(SPEC)
+
+
+def _scope(op: dict) -> str:
+    if op.get("security") == []:
+        return "none"
+    return op.get("x-scope", "any key")
 
 
 def docs_html() -> str:
@@ -220,7 +313,7 @@ def docs_html() -> str:
             codes = ", ".join(op.get("responses", {}))
             rows.append(
                 f"<tr><td><code>{method.upper()}</code></td><td><code>{html.escape(path)}</code></td>"
-                f"<td>{html.escape(op.get('summary', ''))}</td><td>{codes}</td></tr>"
+                f"<td>{html.escape(op.get('summary', ''))}</td><td>{html.escape(_scope(op))}</td><td>{codes}</td></tr>"
             )
     return (
         "<!doctype html><html lang=en><meta charset=utf-8><title>callscope API</title>"
@@ -228,7 +321,7 @@ def docs_html() -> str:
         "border-bottom:1px solid #ccc;text-align:left}</style>"
         f"<h1>callscope API v1</h1><p>{html.escape(SPEC['info']['description'])}</p>"
         "<p>Machine-readable: <a href=/openapi.json>/openapi.json</a>. Errors are JSON {code, message}.</p>"
-        "<table><tr><th>method</th><th>path</th><th>what</th><th>responses</th></tr>"
+        "<table><tr><th>method</th><th>path</th><th>what</th><th>scope</th><th>responses</th></tr>"
         + "".join(rows)
         + "</table></html>"
     )

@@ -1,16 +1,21 @@
-"""Operations: ``/healthz`` (no key), ``/metrics`` (Prometheus), ``/openapi.json`` and ``/docs``."""
+"""Operations: ``/healthz`` (no key), ``/metrics`` (Prometheus; ``read``), ``/openapi.json`` and ``/docs`` (any key).
+
+``/metrics`` counts the key's own team's calls by status. The queue depth and the workers' counters and
+stage timings (:mod:`store.metrics`) are the deployment's, not a team's: they name no call and hold no
+call content, and they are shown to ``admin`` keys only.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
-from service.auth import api_key_required
+from service.auth import key_required
 from service.errors import ApiError
 from service.extensions import current
 from service.openapi import SPEC, docs_html
-from store.db import Call, CallStatus
+from store.db import Call, CallStatus, Scope
 from store.queue import QUEUE_NAME
 
 __all__ = ["ops"]
@@ -37,38 +42,42 @@ def healthz():
 
 
 @ops.get("/openapi.json")
-@api_key_required
+@key_required(None)
 def openapi():
     return jsonify(SPEC)
 
 
 @ops.get("/docs")
-@api_key_required
+@key_required(None)
 def docs():
     return docs_html(), 200, {"Content-Type": "text/html; charset=utf-8"}
 
 
 @ops.get("/metrics")
-@api_key_required
+@key_required(Scope.READ)
 def metrics():
-    """Queue depth and calls by status (read now), and the counters and stage histograms that workers add to as
-    calls finish (store.metrics). No report is read."""
+    """The team's calls by status (read now); for admin keys also the queue depth and the counters and stage
+    histograms that workers add to as calls finish (store.metrics). No report is read."""
     from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
     from store.metrics import collect
 
     state = current()
     registry = CollectorRegistry()
+    by_status = Gauge("callscope_calls", "The key's team's calls by status", ["status"], registry=registry)
+    with state.db.session() as s:
+        counts = dict(
+            s.execute(select(Call.status, func.count()).where(Call.team_id == g.team_id).group_by(Call.status)).all()
+        )
+    for status in CallStatus:
+        by_status.labels(status.value).set(counts.get(status, 0))
+    if not g.key.allows(Scope.ADMIN):
+        return generate_latest(registry), 200, {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
     depth = Gauge("callscope_queue_depth", "Jobs waiting in the calls queue", registry=registry)
-    by_status = Gauge("callscope_calls", "Calls by status", ["status"], registry=registry)
     try:
         depth.set(state.redis().llen(f"rq:queue:{QUEUE_NAME}"))
     except (RedisError, ApiError):
         depth.set(float("nan"))
-    with state.db.session() as s:
-        counts = dict(s.execute(select(Call.status, func.count()).group_by(Call.status)).all())
-    for status in CallStatus:
-        by_status.labels(status.value).set(counts.get(status, 0))
     families = collect(state.db)
 
     class _Table:

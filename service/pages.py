@@ -6,6 +6,9 @@ HttpOnly, SameSite=Lax; Secure with ``CALLSCOPE_SECURE_COOKIES=1``); a key
 revoked later stops working at the next request. The pages' scripts call the
 ``/v1`` API with that cookie; requests that change something also send the
 session's CSRF token (``X-CSRF-Token``), which :mod:`service.auth` checks.
+The pages show the key's own team's calls only, and need the ``read`` scope
+(the upload page ``ingest``); a call of another team is "not found". Opening a
+call's review page and exporting the CSV leave audit rows, as the API does.
 
 Charts are drawn by uPlot, vendored under ``static/vendor/uplot`` (see its
 ``VENDOR.md``). The review page gets all its data embedded in its HTML
@@ -23,14 +26,16 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 
 from analysis.names import Result
+from service.auth import audit, use_key
 from service.extensions import current
 from service.review import VERDICT_TITLES, key_figures, read_report, review_view
 from service.schemas import ListQuery
-from store.db import VERDICTS, Call, CallStatus, hash_key
+from store.audit import Action
+from store.db import VERDICTS, Call, CallStatus, Scope, hash_key
 from store.queries import FILTER_PARAMS, FilterError, calls_query
 from store.settings import ServiceSettings
 
@@ -60,17 +65,25 @@ def secret_key(settings: ServiceSettings) -> str:
     return path.read_text().strip()
 
 
-def login_required(view):
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        key_hash = session.get("key_hash")
-        found = current().db.key_by_hash(key_hash) if key_hash else None
-        if found is None:
-            session.clear()
-            return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
+def login_required(scope: Scope = Scope.READ):
+    """A page for a logged-in key holding ``scope``: else the login page, or 403 with what is missing."""
 
-    return wrapper
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            key_hash = session.get("key_hash")
+            found = current().db.key_by_hash(key_hash) if key_hash else None
+            if found is None:
+                session.clear()
+                return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+            use_key(found)
+            if not found.allows(scope):
+                return render_template("forbidden.html", scope=scope.value, held=found.scopes), 403
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 @pages.app_context_processor
@@ -96,7 +109,7 @@ def login():
             session["key_hash"] = hash_key(key)
             session["csrf"] = secrets.token_urlsafe(24)
             return redirect(next_url)
-        error = "This API key is not valid. Create one with `callscope keys create --name <team>`."
+        error = "This API key is not valid. Create one with `callscope keys create --name <who> --scope read`."
         status = 401
     return render_template("login.html", error=error, next_url=next_url), status
 
@@ -113,7 +126,7 @@ def _filters() -> dict:
 
 
 @pages.get("/calls")
-@login_required
+@login_required()
 def calls():
     filters = _filters()
     try:
@@ -123,13 +136,15 @@ def calls():
     db = current().db
     error, rows = None, []
     try:
-        query = calls_query(**ListQuery.model_validate(filters).filters())
+        query = calls_query(g.team_id, **ListQuery.model_validate(filters).filters())
     except FilterError as exc:
         error, query = exc.message, None
     with db.session() as s:
         if query is not None:
             rows = [c.summary() for c in s.scalars(query.limit(PAGE_SIZE + 1).offset(offset)).all()]
-        agents = s.scalars(select(Call.agent_id).where(Call.agent_id.is_not(None)).distinct()).all()
+        agents = s.scalars(
+            select(Call.agent_id).where(Call.team_id == g.team_id, Call.agent_id.is_not(None)).distinct()
+        ).all()
     kept = {k: v for k, v in filters.items() if v}
     return render_template(
         "calls.html",
@@ -145,11 +160,11 @@ def calls():
 
 
 @pages.get("/calls.csv")
-@login_required
+@login_required()
 def calls_csv():
     """Every call that matches the filters, as CSV (one row per call; times in UTC ISO 8601, durations in s)."""
     try:
-        query = calls_query(**ListQuery.model_validate(_filters()).filters())
+        query = calls_query(g.team_id, **ListQuery.model_validate(_filters()).filters())
     except FilterError as exc:
         return Response(exc.message + "\n", status=400, mimetype="text/plain")
     out = io.StringIO()
@@ -173,25 +188,29 @@ def calls_csv():
                     url_for("calls.get_report", call_id=c.id, _external=True),
                 ]
             )
+    kept = "&".join(f"{k}={v}" for k, v in _filters().items() if v)
+    audit(Action.EXPORT_CSV, detail=kept or None)
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="calls.csv"'}
     )
 
 
 @pages.get("/upload")
-@login_required
+@login_required(Scope.INGEST)
 def upload():
     return render_template("upload.html", max_upload_mb=current().settings.max_upload_mb)
 
 
 @pages.get("/calls/<call_id>")
-@login_required
+@login_required()
 def review(call_id: str):
     with current().db.session() as s:
         call = s.get(Call, call_id) if call_id.isalnum() else None
-        if call is None:
+        if call is None or call.team_id != g.team_id:
             return render_template("missing.html", call_id=call_id), 404
         summary, report = call.summary(), (read_report(call.report) if call.status == CallStatus.DONE else None)
+    if report is not None:
+        audit(Action.VIEW_REPORT, call_id)
     view = review_view(summary, report)
     return render_template(
         "review.html",
@@ -204,12 +223,12 @@ def review(call_id: str):
 
 
 @pages.get("/agents")
-@login_required
+@login_required()
 def agents():
     with current().db.session() as s:
         rows = s.execute(
             select(Call.agent_id, func.count(), func.max(Call.created_at))
-            .where(Call.agent_id.is_not(None))
+            .where(Call.team_id == g.team_id, Call.agent_id.is_not(None))
             .group_by(Call.agent_id)
             .order_by(Call.agent_id)
         ).all()
@@ -226,11 +245,14 @@ def _agent_point(call: Call) -> dict:
 
 
 @pages.get("/agents/<path:agent_id>")
-@login_required
+@login_required()
 def agent(agent_id: str):
     with current().db.session() as s:
         recent = s.scalars(
-            select(Call).where(Call.agent_id == agent_id).order_by(Call.created_at.desc()).limit(AGENT_CALLS)
+            select(Call)
+            .where(Call.team_id == g.team_id, Call.agent_id == agent_id)
+            .order_by(Call.created_at.desc())
+            .limit(AGENT_CALLS)
         ).all()
         done = [c for c in reversed(recent) if c.status == CallStatus.DONE]
         summaries = [c.summary() for c in recent]

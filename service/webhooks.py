@@ -7,20 +7,25 @@ URL and answered 202 at once. The recording is fetched by a queued job (:mod:`wo
 with backoff), which stores it and queues the analysis; a fetch that fails for good ends the call
 ``failed`` with ``fetch_failed``, visible on the call and to its callback. A recording is analysed
 once: its id is the call's ``external_id`` under the webhooks' own key, so a repeated delivery returns
-the existing call, unless its fetch failed for good: a delivery again then fetches again.
+the existing call, unless its fetch failed for good: a delivery again then fetches again. The call
+joins the team named in the body (``team``; default: the team ``default``), and its upload leaves an
+audit row under the webhooks' key.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service.calls import call_view, enqueue, existing_call, outbound_url
 from service.errors import ApiError
 from service.extensions import current
 from service.schemas import RecordingWebhook, bad_request
-from store.db import Call, CallStatus
+from store.audit import Action, record
+from store.db import DEFAULT_TEAM_ID, Call, CallStatus, Team
+from store.keys import webhook_key_id
 from store.queue import enqueue_fetch
 from store.signing import verify, verify_twilio
 
@@ -67,12 +72,19 @@ def recording_webhook():
     fields = {
         "external_id": hook.recording_id,
         "agent_id": hook.agent_id,
+        "customer_ref": hook.customer_ref,
         "agent_channel": hook.agent_channel,
         "language": hook.language,
         "callback_url": outbound_url(hook.callback_url, "bad_callback_url"),
     }
     state = current()
-    key_id = state.db.webhook_key_id()
+    key_id = webhook_key_id(state.db)
+    team_id = DEFAULT_TEAM_ID
+    if hook.team:
+        with state.db.session() as s:
+            team_id = s.scalar(select(Team.id).where(Team.name == hook.team))
+        if team_id is None:
+            raise ApiError(400, "bad_team", f"no team {hook.team!r}: make it with `callscope teams create`")
     with state.db.session.begin() as s:
         existing = existing_call(s, key_id, None, hook.recording_id)
         if existing is not None and existing.error_code == "fetch_failed" and existing.audio_key is None:
@@ -90,6 +102,7 @@ def recording_webhook():
         return jsonify(enqueue(existing, call_view(existing), enqueue_fetch)), 202
     call = Call(
         key_id=key_id,
+        team_id=team_id,
         filename=recording_url.rsplit("/", 1)[-1][:255] or "recording",
         recording_url=recording_url,
         stage="fetch",
@@ -98,6 +111,8 @@ def recording_webhook():
     try:
         with state.db.session.begin() as s:
             s.add(call)
+            s.flush()
+            record(s, Action.UPLOAD, team_id=team_id, key_id=key_id, call_id=call.id, client=request.remote_addr)
     except IntegrityError:  # the same recording delivered twice at once
         with state.db.session() as s:
             return jsonify(call_view(existing_call(s, key_id, None, hook.recording_id))), 200

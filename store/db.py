@@ -13,7 +13,6 @@ stored), ``failed`` (``error_code`` and ``error`` say why).
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -36,20 +35,23 @@ from sqlalchemy import (
     types,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from analysis.names import Result, VerdictName
 
 __all__ = [
+    "DEFAULT_TEAM_ID",
     "FINISHED",
     "UNFINISHED",
     "ApiKey",
+    "AuditEvent",
     "Base",
     "Call",
     "CallStatus",
     "Database",
     "MetricRow",
+    "Scope",
+    "Team",
     "hash_key",
     "new_call_id",
     "utcnow",
@@ -65,11 +67,26 @@ class CallStatus(StrEnum):
     FAILED = "failed"
 
 
+class Scope(StrEnum):
+    """What an API key may do. ``admin`` includes the other two.
+
+    * ``ingest``: upload calls (``POST /v1/calls``): for telephony platforms and dialers.
+    * ``read``: calls, reports, audio, the CSV, ``/metrics`` and the web pages: for coaches and QA.
+    * ``admin``: deleting calls and reading the audit trail, besides ``ingest`` and ``read``.
+    """
+
+    INGEST = "ingest"
+    READ = "read"
+    ADMIN = "admin"
+
+
+#: The team that every key and call of a database made before teams belongs to (migration 0003).
+DEFAULT_TEAM_ID = 1
+DEFAULT_TEAM_NAME = "default"
+
 #: Statuses of a call that a job has yet to finish, and of one that is over.
 UNFINISHED = (CallStatus.QUEUED, CallStatus.PROCESSING)
 FINISHED = (CallStatus.DONE, CallStatus.FAILED)
-#: The internal, unusable key that owns calls posted by webhooks.
-WEBHOOK_KEY_NAME = "(webhooks)"
 #: The report's verdicts, and the column of ``calls`` that keeps each one's result for filtering.
 VERDICT_COLUMNS = {
     VerdictName.LISTENED: "verdict_listened",
@@ -127,6 +144,20 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict: JSON}  # noqa: RUF012
 
 
+class Team(Base):
+    """A group of keys that sees only its own calls: the API, the pages, the CSV, the audio and ``/metrics``."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Days a finished call's recording is kept, and its report and record (None: kept until deleted).
+    #: :mod:`store.retention` deletes what is older.
+    audio_retention_days: Mapped[int | None] = mapped_column(Integer)
+    report_retention_days: Mapped[int | None] = mapped_column(Integer)
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
 
@@ -136,6 +167,39 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Comma-separated :class:`Scope` values; keys made before scopes are ``admin`` (migration 0003).
+    scopes: Mapped[str] = mapped_column(String(32), default=Scope.ADMIN.value)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", name="fk_api_keys_team_id"), default=DEFAULT_TEAM_ID)
+
+    def allows(self, scope: Scope) -> bool:
+        """The key has ``scope``, or ``admin``."""
+        held = set(self.scopes.split(","))
+        return scope.value in held or Scope.ADMIN.value in held
+
+
+class AuditEvent(Base):
+    """One row per audited action (:mod:`store.audit`): who did what to which call, when, from where.
+
+    Append-only: the ORM refuses to update or delete a row (:mod:`store.audit`). It holds no audio and
+    no transcript text: ``detail`` is a short machine note (a filter, a count), never call content.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    team_id: Mapped[int] = mapped_column(Integer, index=True)
+    key_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    call_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    client: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _append_only(mapper, connection, target) -> None:
+    raise PermissionError("the audit trail is append-only: its rows are never changed or deleted")
 
 
 class Call(Base):
@@ -147,6 +211,9 @@ class Call(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_call_id)
     key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", name="fk_calls_team_id"), index=True, default=DEFAULT_TEAM_ID
+    )
     status: Mapped[CallStatus] = mapped_column(_values(CallStatus), default=CallStatus.QUEUED, index=True)
     stage: Mapped[str | None] = mapped_column(String(32))
     progress: Mapped[float] = mapped_column(Float, default=0.0)
@@ -155,6 +222,8 @@ class Call(Base):
     external_id: Mapped[str | None] = mapped_column(String(200))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     agent_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    #: The caller's reference of the customer (an account or CRM id), for deleting a data subject's calls.
+    customer_ref: Mapped[str | None] = mapped_column(String(200), index=True)
     agent_channel: Mapped[str | None] = mapped_column(String(8))
     language: Mapped[str | None] = mapped_column(String(16))
     callback_url: Mapped[str | None] = mapped_column(Text)
@@ -162,6 +231,9 @@ class Call(Base):
     recording_url: Mapped[str | None] = mapped_column(Text)
     filename: Mapped[str] = mapped_column(String(255), default="")
     audio_key: Mapped[str | None] = mapped_column(String(64))
+    #: The unredacted recording, kept beside the redacted one only with ``CALLSCOPE_REDACT_KEEP_ORIGINAL=1``;
+    #: no route serves it.
+    original_audio_key: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
     duration_s: Mapped[float | None] = mapped_column(Float)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -187,6 +259,7 @@ class Call(Base):
             "error": None if self.status != CallStatus.FAILED else {"code": self.error_code, "message": self.error},
             "external_id": self.external_id,
             "agent_id": self.agent_id,
+            "customer_ref": self.customer_ref,
             "agent_channel": self.agent_channel,
             "language": self.language,
             "filename": self.filename,
@@ -247,29 +320,11 @@ class Database:
         check(self.engine)
         self.session: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_key(self, name: str) -> str:
-        """A new API key; it is returned once and only its hash is stored."""
-        key = "cs_" + secrets.token_urlsafe(32)
-        with self.session.begin() as s:
-            s.add(ApiKey(name=name, key_hash=hash_key(key), prefix=key[:10]))
-        return key
+    def create_key(self, name: str, scopes: tuple[Scope, ...] = (Scope.ADMIN,), team: str = DEFAULT_TEAM_NAME) -> str:
+        """A new API key (:func:`store.keys.create_key`); it is returned once and only its hash is stored."""
+        from store.keys import create_key
 
-    def webhook_key_id(self) -> int:
-        """The id of the internal key that owns calls posted by webhooks (created on first use, never usable)."""
-        with self.session() as s:
-            found = s.scalar(select(ApiKey).where(ApiKey.name == WEBHOOK_KEY_NAME, ApiKey.revoked.is_(True)))
-            if found is not None:
-                return found.id
-        try:
-            with self.session.begin() as s:
-                row = ApiKey(
-                    name=WEBHOOK_KEY_NAME, key_hash=hash_key(secrets.token_hex(32)), prefix="webhook", revoked=True
-                )
-                s.add(row)
-                s.flush()
-                return row.id
-        except IntegrityError:
-            return self.webhook_key_id()
+        return create_key(self, name, scopes, team)
 
     def key_for(self, key: str) -> ApiKey | None:
         return self.key_by_hash(hash_key(key))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from analysis.names import Result
 from store.db import VERDICT_COLUMNS, VERDICTS, Call, as_utc
 
-__all__ = ["FIELD_LIMITS", "FILTER_PARAMS", "FilterError", "calls_query", "field_problem"]
+__all__ = ["FIELD_LIMITS", "FILTER_PARAMS", "FilterError", "calls_query", "field_problem", "when"]
 
 
 class FilterError(ValueError):
@@ -21,7 +21,7 @@ class FilterError(ValueError):
         self.code, self.message = code, message
 
 
-def _when(name: str, value: str) -> datetime:
+def when(name: str, value: str) -> datetime:
     """An ISO 8601 date or time from a filter; without an offset it is UTC."""
     try:
         return as_utc(datetime.fromisoformat(value))
@@ -41,6 +41,7 @@ FILTER_PARAMS = {
 
 
 def calls_query(
+    team_id: int,
     *,
     agent_id: str | None = None,
     status: str | None = None,
@@ -48,9 +49,10 @@ def calls_query(
     date_to: str | None = None,
     verdict: str | None = None,
 ):
-    """Calls, newest first, filtered as ``GET /v1/calls`` and the calls page filter them.
+    """A team's calls, newest first, filtered as ``GET /v1/calls`` and the calls page filter them.
 
     Args:
+        team_id: The team whose calls these are (the key's team).
         agent_id: Only this agent's calls.
         status: Only calls with this status.
         date_from: ISO 8601 date or time; calls created at or after it.
@@ -61,15 +63,15 @@ def calls_query(
     Raises:
         FilterError: A date or verdict that cannot be read.
     """
-    query = select(Call).order_by(Call.created_at.desc(), Call.id.desc())
+    query = select(Call).where(Call.team_id == team_id).order_by(Call.created_at.desc(), Call.id.desc())
     if agent_id:
         query = query.where(Call.agent_id == agent_id)
     if status:
         query = query.where(Call.status == status)
     if date_from:
-        query = query.where(Call.created_at >= _when("from", date_from))
+        query = query.where(Call.created_at >= when("from", date_from))
     if date_to:
-        end = _when("to", date_to)
+        end = when("to", date_to)
         if len(date_to) == 10:  # a bare date: up to the end of that day
             query = query.where(Call.created_at < end + timedelta(days=1))
         else:
@@ -89,6 +91,7 @@ FIELD_LIMITS: dict[str, int] = {
     "external_id": Call.__table__.c.external_id.type.length,
     "idempotency_key": Call.__table__.c.idempotency_key.type.length,
     "agent_id": Call.__table__.c.agent_id.type.length,
+    "customer_ref": Call.__table__.c.customer_ref.type.length,
     "language": Call.__table__.c.language.type.length,
     "callback_url": 2048,
     "recording_url": 2048,

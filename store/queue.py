@@ -30,6 +30,7 @@ __all__ = [
     "QUEUE_NAME",
     "EmbeddedRedis",
     "callback_job_id",
+    "cancel_jobs",
     "connect",
     "embedded_redis",
     "enqueue_call",
@@ -189,3 +190,19 @@ def enqueue_fetch(redis: Redis, call_id: str, settings: ServiceSettings) -> None
         on_failure=Callback("workers.fetch.on_fetch_failure"),
         failure_ttl=7 * 86400,
     )
+
+
+def cancel_jobs(redis: Redis | None, call_id: str) -> None:
+    """Cancel and delete a call's analysis and fetch jobs, if any (a deleted call leaves nothing queued).
+    Redis being down is not an error: a job that runs later finds no call row and does nothing."""
+    from rq.job import Job
+
+    if redis is None:
+        return
+    for job_id in (call_id, fetch_job_id(call_id)):
+        try:
+            job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+            job.cancel()
+            job.delete()
+        except Exception:  # no such job, or Redis down
+            pass

@@ -225,6 +225,21 @@ class ApiAudio:
             finally:
                 Path(tmp).unlink(missing_ok=True)
 
+    def put_redacted(self, call_id: str, path: Path, keep_original: bool) -> None:
+        """Hand the API a call's redacted recording; it stores it in place of the original
+        (``POST /v1/worker/audio/<id>/redacted``, :func:`store.redacted.swap_audio`)."""
+        import requests
+
+        with open(path, "rb") as f:
+            r = requests.post(
+                f"{self.api_url}/v1/worker/audio/{call_id}/redacted",
+                params={"keep_original": "1" if keep_original else "0"},
+                headers={"Authorization": f"Bearer {self.token}", "Content-Type": "audio/flac"},
+                data=f,
+                timeout=self.TIMEOUT_S,
+            )
+        r.raise_for_status()
+
 
 def audio_source(settings) -> FileStorage | S3Storage | ApiAudio:
     """Where a worker reads recordings: the object store, the API (``CALLSCOPE_API_URL``) or the data directory."""

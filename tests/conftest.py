@@ -11,7 +11,7 @@ from audio_features.config import Settings, apply_offline_environment
 apply_offline_environment()
 
 # The service harness's fixtures (service, recordings, receiver), for every test module that asks for them.
-from service_harness import receiver, recordings, service  # noqa: E402, F401
+from service_harness import real_report, receiver, recordings, service  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from helpers import CALLS, ROOT, postgres_schema, reachable_postgres
 from werkzeug.serving import make_server
 
 from service.app import create_app
-from store.db import database
+from store.db import Call, CallStatus, database
 from store.queue import QUEUE_NAME, embedded_redis
 from store.settings import ServiceSettings
 
@@ -206,3 +206,40 @@ def receiver():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/hook", received
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def real_report(tmp_path_factory) -> dict:
+    """A real report, made by `callscope analyze --transcript` from a fixture call's labelled turns (the
+    routes' access is what is tested here, so the calls' audio is not analysed again)."""
+    labels = json.loads((ROOT / "fixtures/calls/support_call.labels.json").read_text())
+    path = tmp_path_factory.mktemp("report") / "turns.json"
+    path.write_text(json.dumps([{k: t[k] for k in ("speaker", "start", "end", "text")} for t in labels["turns"]]))
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "analyze", "--transcript", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def finished_call(service, key: str, report: dict, **fields) -> str:
+    """An uploaded call (agent ``amy`` unless ``fields`` say otherwise), marked done with a real report
+    (:func:`real_report`)."""
+    with open(ROOT / "fixtures/calls/support_call_8k_mulaw.wav", "rb") as f:
+        r = requests.post(
+            f"{service.url}/v1/calls",
+            headers={"Authorization": f"Bearer {key}"},
+            files={"audio": ("call.wav", f)},
+            data={"agent_id": "amy", **fields},
+            timeout=30,
+        )
+    assert r.status_code == 202, r.text
+    call_id = r.json()["id"]
+    with database(service.settings.database_url).session.begin() as s:
+        call = s.get(Call, call_id)
+        call.status, call.report = CallStatus.DONE, report
+    return call_id

@@ -25,8 +25,11 @@ def test_docker_compose_has_the_production_shape():
     assert "ports" not in services["worker"]  # workers scale: `docker compose up --scale worker=4`
     # The schema is migrated once, before the API and the workers start (store/migrate.py).
     assert services["migrate"]["command"] == ["callscope", "migrate"]
-    for name in ("api", "worker"):
+    for name in ("api", "worker", "purge"):
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    # Retention is enforced hourly, on the audio volume the API keeps (store/retention.py).
+    assert services["purge"]["command"] == ["callscope", "purge", "--every", "3600"]
+    assert services["purge"]["volumes"] == ["audio:/data"]
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
         done = subprocess.run(
             ["docker", "compose", "config", "-q"],

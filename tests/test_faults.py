@@ -153,7 +153,9 @@ def test_serve_loses_no_call_through_killed_workers_a_killed_redis_and_a_restart
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
     cli = [sys.executable, "-m", "cli.main"]
-    key = subprocess.run([*cli, "keys", "create", "--name", "t"], env=env, cwd=ROOT, capture_output=True, text=True)
+    key = subprocess.run(
+        [*cli, "keys", "create", "--name", "t", "--scope", "admin"], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key.stdout.strip()}"}
     log = open(tmp_path / "serve.log", "w")
 

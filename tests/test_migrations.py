@@ -65,7 +65,7 @@ def _first_release_database(url: str, kind: str) -> None:
 
 @pytest.mark.parametrize("kind", BACKENDS)
 def test_a_first_release_database_upgrades_to_the_newest_revision_and_keeps_its_calls(kind, tmp_path):
-    from store.db import Call, Database
+    from store.db import DEFAULT_TEAM_ID, ApiKey, Call, Database, Scope, Team
 
     with _url(kind, tmp_path) as url:
         _first_release_database(url, kind)
@@ -84,6 +84,17 @@ def test_a_first_release_database_upgrades_to_the_newest_revision_and_keeps_its_
             summary = call.summary()
         assert summary["external_id"] == "CALL-1" and summary["status"] == "done"
         assert summary["verdicts"]["stayed_calm"] == "passed" and call.recording_url is None
+        # Keys and calls made before teams join the team "default", and the keys keep working as admin.
+        assert call.team_id == DEFAULT_TEAM_ID
+        with db.session() as s:
+            key = s.get(ApiKey, 1)
+            assert s.get(Team, DEFAULT_TEAM_ID).name == "default"
+        assert key.team_id == DEFAULT_TEAM_ID and key.scopes == "admin"
+        assert all(key.allows(scope) for scope in Scope)
+        # A team made after the upgrade gets a fresh id (PostgreSQL's sequence was moved past the default).
+        from store.keys import create_team
+
+        assert create_team(db, "blue") == DEFAULT_TEAM_ID + 1
         db.engine.dispose()
 
 

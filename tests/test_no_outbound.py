@@ -92,7 +92,7 @@ def test_serve_and_its_workers_open_no_internet_socket(tmp_path):
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
     key = subprocess.run(
-        [sys.executable, "-m", "cli.main", "keys", "create", "--name", "t"],
+        [sys.executable, "-m", "cli.main", "keys", "create", "--name", "t", "--scope", "admin"],
         env=env,
         capture_output=True,
         text=True,

@@ -52,7 +52,12 @@ def server(tmp_path_factory):
     env.pop("DATABASE_URL", None)
     cli = [sys.executable, "-m", "cli.main"]
     key = subprocess.run(
-        [*cli, "keys", "create", "--name", "e2e"], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+        [*cli, "keys", "create", "--name", "e2e", "--scope", "admin"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     serve = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

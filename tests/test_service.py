@@ -152,7 +152,9 @@ def test_serve_survives_a_killed_worker_and_stops_cleanly(tmp_path):
     env.pop("DATABASE_URL", None)
     cli = [sys.executable, "-m", "cli.main"]
     servers_before = _redis_servers()
-    key = subprocess.run([*cli, "keys", "create", "--name", "t"], env=env, cwd=ROOT, capture_output=True, text=True)
+    key = subprocess.run(
+        [*cli, "keys", "create", "--name", "t", "--scope", "admin"], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     key = key.stdout.strip()
     serve = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}

@@ -30,7 +30,7 @@ from audio_features.errors import CallscopeError
 from store.db import VERDICT_COLUMNS, Call, CallStatus, database, utcnow
 from store.metrics import count, observe_stages, safely
 from store.settings import ServiceSettings
-from store.storage import audio_source
+from store.storage import ApiAudio, audio_source
 
 log = logging.getLogger("callscope.jobs")
 
@@ -87,6 +87,7 @@ def analyse_call(call_id: str) -> str:
     """Analyse the stored audio of ``call_id`` and store its report. Returns the final status."""
     apply_offline_environment()
     from analysis.pipeline import analyze_file
+    from analysis.redact import redact_report
     from analysis.report import build_report
 
     service = ServiceSettings.from_env()
@@ -118,13 +119,18 @@ def analyse_call(call_id: str) -> str:
         update_call(call_id, stage=stage, progress=fraction)
 
     settings = Settings.from_env(agent_channel=agent_channel or None, language=language or None)
+    source = audio_source(service)
     try:
-        with audio_source(service).local(call_id, audio_key) as path:
+        with source.local(call_id, audio_key) as path:
             analysis = analyze_file(path, settings, name=filename, progress=progress)
+            # Redaction before anything is stored: the report's texts, then the recording (analysis.redact).
+            report = redact_report(build_report(analysis), settings.redaction)
+            if report.redactions:
+                progress("redact", 1.0)
+                _redact_audio(db, source, call_id, path, report, settings.redaction)
     except CallscopeError as exc:  # the input's fault: retrying will not help
         mark_failed(call_id, exc.code, exc.message)
         return CallStatus.FAILED
-    report = build_report(analysis)
     done = {
         "status": CallStatus.DONE,
         "stage": None,
@@ -148,6 +154,28 @@ def analyse_call(call_id: str) -> str:
         update_call(call_id, **done)
     notify(call_id)
     return CallStatus.DONE
+
+
+def _redact_audio(db, source, call_id: str, path, report, settings) -> None:
+    """The stored recording with the report's redacted spans silenced (or toned), in place of the original."""
+    import tempfile
+    from pathlib import Path
+
+    from audio_features.redact_audio import redact_recording
+    from store.redacted import swap_audio
+
+    spans = [(r.start, r.end) for r in report.redactions]
+    fd, tmp = tempfile.mkstemp(prefix="callscope-redacted-", suffix=".flac", dir=Path(path).parent)
+    os.close(fd)
+    try:
+        redact_recording(Path(path), Path(tmp), spans, mode=settings.redact_audio, pad_s=settings.redact_audio_pad_s)
+        if isinstance(source, ApiAudio):
+            source.put_redacted(call_id, Path(tmp), settings.redact_keep_original)
+        else:
+            with open(tmp, "rb") as f:
+                swap_audio(db, source, call_id, f, settings.redact_keep_original, max_bytes=2**40)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _result(report, name: str):

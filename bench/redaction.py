@@ -1,0 +1,137 @@
+"""Redaction on the redaction set (:mod:`fixtures.redaction`): recall and precision per kind of sensitive
+data, at 16 kHz and as 8 kHz μ-law telephone audio, through the whole pipeline (Whisper, then
+:mod:`analysis.redact`), split by the voices and scripts used while developing it (*tune*) or not (*heldout*).
+
+* A labelled span is **found** when a redaction of its kind overlaps it.
+* A card number is **covered** when redactions of any kind cover its whole labelled time (to within
+  ``EDGE_S`` at each end): a partly redacted card number is a missed one.
+* A redaction is **right** when it overlaps a labelled span of its kind; precision is right / all.
+
+    python -m fixtures.redaction          # the set, once (about 30 s)
+    python -m bench.redaction [--split heldout] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from audio_features.config import Settings, apply_offline_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+SET = ROOT / "bench" / "out" / "redaction"
+#: Slack at each end of a labelled span, s: the synthesised value's edges are its trimmed waveform's.
+EDGE_S = 0.3
+
+
+def _overlaps(a: dict, b: dict) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def _covered(label: dict, redactions: list[dict]) -> bool:
+    """Whether ``redactions`` cover all of ``label``'s time (within EDGE_S at each end)."""
+    t, end = label["start"] + EDGE_S, label["end"] - EDGE_S
+    for r in sorted(redactions, key=lambda r: r["start"]):
+        if r["start"] <= t + 0.5 and r["end"] > t:  # gaps of under 0.5 s between redactions are words' gaps
+            t = r["end"]
+    return t >= end
+
+
+def score(labels: list[dict], redactions: list[dict]) -> dict:
+    """Per kind: labelled, found, redacted, right; and for cards, covered."""
+    out: dict[str, Counter] = {}
+    for label in labels:
+        c = out.setdefault(label["type"], Counter())
+        c["labelled"] += 1
+        c["found"] += any(r["type"] == label["type"] and _overlaps(r, label) for r in redactions)
+        if label["type"] == "CARD":
+            c["covered"] += _covered(label, redactions)
+    for r in redactions:
+        c = out.setdefault(r["type"], Counter())
+        c["redacted"] += 1
+        c["right"] += any(r["type"] == label["type"] and _overlaps(r, label) for label in labels)
+    return out
+
+
+def _pct(a: int, b: int) -> str:
+    return "  n/a" if not b else f"{100 * a / b:5.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", type=Path, default=SET)
+    parser.add_argument("--split", choices=("tune", "heldout", "all"), default="all")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    apply_offline_environment()
+    from analysis.pipeline import analyze_file
+    from analysis.redact import redact_report
+    from analysis.report import build_report
+
+    if not (args.set / "tune").is_dir():
+        print(f"no redaction set in {args.set}: run `python -m fixtures.redaction` first", file=sys.stderr)
+        return 2
+    settings = Settings.from_env(agent_channel="left")
+    splits = ("tune", "heldout") if args.split == "all" else (args.split,)
+    rows, started = [], time.monotonic()
+    for split in splits:
+        for version, suffix in (("16k", ".flac"), ("8k", "_8k_mulaw.wav")):
+            total: dict[str, Counter] = {}
+            redact_s = 0.0
+            for label_file in sorted((args.set / split).glob("*.labels.json")):
+                labels = json.loads(label_file.read_text())
+                audio = label_file.with_name(labels["name"] + suffix)
+                report = build_report(analyze_file(audio, settings))
+                t = time.perf_counter()
+                redacted = redact_report(report, settings.redaction).to_json()
+                redact_s += time.perf_counter() - t
+                found = redacted.get("redactions", [])
+                for kind, c in score(labels["spans"], found).items():
+                    total.setdefault(kind, Counter()).update(c)
+                missed = [
+                    s for s in labels["spans"] if not any(_overlaps(r, s) and r["type"] == s["type"] for r in found)
+                ]
+                wrong = [
+                    r for r in found if not any(_overlaps(r, s) and r["type"] == s["type"] for s in labels["spans"])
+                ]
+                if missed or wrong:
+                    heard = " | ".join(t["text"] for t in report.to_json()["turns"] if t["speaker"] == "customer")
+                    print(
+                        f"  {labels['name']} {version}: missed {[(m['type'], m['text']) for m in missed]} "
+                        f"wrong {[(w['type'], w['start']) for w in wrong]}; heard: {heard[:300]}"
+                    )
+            print(f"{split:8s} {version}: kind       labelled found  recall  redacted right precision  cards covered")
+            all_c = Counter()
+            for kind in sorted(total):
+                c = total[kind]
+                all_c.update(c)
+                cover = f"{c['covered']}/{c['labelled']}" if kind == "CARD" else ""
+                print(
+                    f"{'':13s}{kind:10s} {c['labelled']:8d} {c['found']:5d} {_pct(c['found'], c['labelled'])}% "
+                    f"{c['redacted']:8d} {c['right']:5d} {_pct(c['right'], c['redacted'])}%   {cover}"
+                )
+            print(
+                f"{'':13s}{'all':10s} {all_c['labelled']:8d} {all_c['found']:5d} "
+                f"{_pct(all_c['found'], all_c['labelled'])}% {all_c['redacted']:8d} {all_c['right']:5d} "
+                f"{_pct(all_c['right'], all_c['redacted'])}%   (redaction itself: {redact_s:.3f} s)"
+            )
+            rows.append(
+                {
+                    "split": split,
+                    "version": version,
+                    "kinds": {k: dict(v) for k, v in total.items()},
+                    "redact_s": round(redact_s, 3),
+                }
+            )
+    print(f"{time.monotonic() - started:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

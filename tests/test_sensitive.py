@@ -1,0 +1,196 @@
+"""Finding sensitive data in words with times (audio_features/sensitive.py), taking it out of a report
+(analysis/redact.py) and out of a recording (audio_features/redact_audio.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from helpers import CALLS, ROOT
+
+from audio_features.config import Settings
+from audio_features.errors import ConfigError
+from audio_features.redact_audio import TONE_DBFS, _decode, redact_recording
+from audio_features.sensitive import find_sensitive, luhn_valid
+
+REDACTION = Settings().redaction
+
+
+@dataclass
+class W:
+    start: float
+    end: float
+    text: str
+
+
+def _words(text: str, t0: float = 0.0, step: float = 0.4, pause_after: dict | None = None) -> list[W]:
+    out, t = [], t0
+    for i, word in enumerate(text.split()):
+        out.append(W(t, t + 0.3, word))
+        t += step + (pause_after or {}).get(i, 0.0)
+    return out
+
+
+def _found(text: str, **kwargs) -> list[tuple[str, str]]:
+    words = _words(text, **kwargs)
+    return [(f.entity.value, " ".join(words[i].text for i in f.words)) for f in find_sensitive(words, REDACTION)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "it's four five five six seven three seven five eight six eight nine nine eight five five",
+            [("CARD", "four five five six seven three seven five eight six eight nine nine eight five five")],
+        ),
+        ("it's 4556 7375 8689 9855.", [("CARD", "4556 7375 8689 9855.")]),
+        (
+            "four double five six, seven three seven five, eight six eight nine, nine eight five five.",
+            [("CARD", "four double five six, seven three seven five, eight six eight nine, nine eight five five.")],
+        ),
+        ("forty-five fifty-six seventy-three seventy-five eighty-six eighty-nine ninety-eight fifty-five", None),
+        ("it expires March twenty twenty seven", [("EXPIRY", "March twenty twenty seven")]),
+        ("we moved in March twenty twenty one", []),  # a date with no card and no expiry cue
+        ("my email is john.smith@example.com thanks", [("EMAIL", "john.smith@example.com")]),
+        ("it's john dot smith at example dot com", [("EMAIL", "john dot smith at example dot com")]),
+        ("postcode SW1A 1AA please", [("POSTCODE", "SW1A 1AA")]),
+        ("it's L S six, four J Q.", [("POSTCODE", "L S six, four J Q.")]),
+        ("my national insurance number is QQ 12 34 56 C", [("NINO", "QQ 12 34 56 C")]),
+        (
+            "the sort code is 20-00-00 and the account number is 12345678",
+            [("SORT_CODE", "20-00-00"), ("ACCOUNT", "12345678")],
+        ),
+        ("my social security number is 123-45-6789", [("SSN", "123-45-6789")]),
+        (
+            "call me on oh seven seven double oh nine oh oh one two three",
+            [("PHONE", "oh seven seven double oh nine oh oh one two three")],
+        ),
+        # Numbers that must stay.
+        ("I waited three days and paid two hundred and fifty pounds, twenty minutes on hold", []),
+        ("I've been a customer for eleven years since 2014", []),
+        ("flat 4, 27 Station Road", []),
+    ],
+)
+def test_what_is_found_and_what_is_left(text, expected):
+    found = _found(text)
+    if expected is None:  # pairs: a 16-digit card said as eight two-digit numbers
+        assert [kind for kind, _ in found] == ["CARD"] and found[0][1] == text
+    else:
+        assert found == expected
+
+
+def test_a_card_split_by_pauses_and_a_listener_is_one_card_then_its_expiry_and_code():
+    words = _words("my card number is four five five six", pause_after={8: 0.0})
+    words += _words("okay", t0=words[-1].end + 1.5)  # the agent's "okay" between groups
+    words += _words("seven three seven five eight six eight nine nine eight five five", t0=words[-1].end + 1.2)
+    words += _words(
+        "and the expiry is oh nine twenty seven and the security code is one two three", t0=words[-1].end + 3
+    )
+    found = find_sensitive(words, REDACTION)
+    assert [f.entity.value for f in found] == ["CARD", "EXPIRY", "CVV"]
+    card = found[0]
+    assert card.luhn_valid and " ".join(words[i].text for i in card.words).endswith("nine eight five five")
+    assert words[card.words[0]].text == "four"
+
+
+def test_luhn_and_a_card_that_fails_it_is_still_redacted():
+    assert luhn_valid("4556737586899855") and not luhn_valid("4556737586899856")
+    found = find_sensitive(_words("4556 7375 8689 9856"), REDACTION)
+    assert [(f.entity.value, f.luhn_valid) for f in found] == [("CARD", False)]
+
+
+def test_the_kinds_to_redact_are_a_setting_and_a_bad_one_is_refused():
+    only_cards = Settings(redact_entities="CARD").redaction
+    assert [f.entity.value for f in find_sensitive(_words("call me on 07700 900123"), only_cards)] == []
+    with pytest.raises(ConfigError, match="unknown kind 'IBAN'"):
+        Settings.from_env({"CALLSCOPE_REDACT_ENTITIES": "CARD,IBAN"})
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "analyze", str(CALLS / "support_call_8k_mulaw.wav")],
+        env={**__import__("os").environ, "CALLSCOPE_REDACT_AUDIO": "bleep"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "bad_setting" in done.stderr and "CALLSCOPE_REDACT_AUDIO" in done.stderr
+
+
+TURNS = [
+    {"speaker": "agent", "start": 0.0, "end": 2.5, "text": "Can I take the long card number please?"},
+    {
+        "speaker": "customer",
+        "start": 3.0,
+        "end": 12.0,
+        "text": "I'm so frustrated, it's four five five six seven three seven five eight six eight nine nine eight "
+        "five five and I've been trying for three days",
+    },
+    {"speaker": "agent", "start": 11.0, "end": 13.0, "text": "Right, and the expiry date?"},
+    {"speaker": "customer", "start": 13.5, "end": 15.0, "text": "oh nine twenty seven"},
+    {"speaker": "agent", "start": 15.5, "end": 18.0, "text": "I understand how frustrating that is, thank you."},
+]
+CARD_SPOKEN = "four five five six seven three seven five eight six eight nine nine eight five five"
+
+
+@pytest.mark.models
+def test_a_report_keeps_no_card_anywhere_and_its_verdicts_do_not_change(tmp_path):
+    path = tmp_path / "turns.json"
+    path.write_text(json.dumps(TURNS))
+
+    def analyse(redact: str) -> dict:
+        env = {**__import__("os").environ, "CALLSCOPE_REDACT": redact, "PYTHONWARNINGS": "ignore"}
+        done = subprocess.run(
+            [sys.executable, "-m", "cli.main", "analyze", "--transcript", str(path)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr[-1500:]
+        return json.loads(done.stdout)
+
+    plain, redacted = analyse("0"), analyse("1")
+    assert "redactions" not in plain and CARD_SPOKEN in json.dumps(plain)
+    text = json.dumps(redacted)
+    for piece in ("four five five six", "eight six eight nine", "nine eight five five", "oh nine twenty seven"):
+        assert piece not in text
+    assert [(r["type"], r["speaker"], r.get("luhn_valid")) for r in redacted["redactions"]] == [
+        ("CARD", "customer", True),
+        ("EXPIRY", "customer", None),
+    ]
+    turn = redacted["turns"][1]
+    assert "[CARD]" in turn["text"] and "three days" in turn["text"]
+    assert [w["text"] for w in turn["words"]].count("[CARD]") == 1
+    # The verdicts are made before redaction: the same results and scores; only quotes change.
+    for name, verdict in plain["verdicts"].items():
+        assert (verdict["result"], verdict["score"]) == (
+            redacted["verdicts"][name]["result"],
+            redacted["verdicts"][name]["score"],
+        ), name
+
+
+def _level_dbfs(x: np.ndarray) -> float:
+    rms = np.sqrt(np.mean(x.astype(np.float64) ** 2))
+    return -200.0 if rms == 0 else 20 * np.log10(rms / 32768)
+
+
+@pytest.mark.parametrize("mode", ["silence", "tone"])
+def test_the_recording_is_silent_or_toned_over_every_span_and_untouched_elsewhere(tmp_path, mode):
+    src = CALLS / "support_call_8k_mulaw.wav"
+    spans = [(2.0, 4.0), (10.0, 11.5)]
+    out = tmp_path / "redacted.flac"
+    redact_recording(src, out, spans, mode=mode, pad_s=0.25)
+    before, rate, _ = _decode(src)
+    after, rate_after, layout = _decode(out)
+    assert rate_after == rate == 8000 and layout == "stereo" and after.shape == before.shape
+    for start, end in spans:
+        cut = after[:, int((start - 0.25) * rate) : int((end + 0.25) * rate)]
+        assert _level_dbfs(before[:, int(start * rate) : int(end * rate)]) > -40  # there was speech
+        if mode == "silence":
+            assert _level_dbfs(cut) == -200.0
+        else:  # a sine of peak TONE_DBFS: its RMS is 3 dB under the peak
+            assert _level_dbfs(cut) == pytest.approx(TONE_DBFS - 3.01, abs=0.2)
+    assert np.array_equal(after[:, : int(1.7 * rate)], before[:, : int(1.7 * rate)])
+    assert np.array_equal(after[:, int(4.3 * rate) : int(9.7 * rate)], before[:, int(4.3 * rate) : int(9.7 * rate)])
