@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, g, jsonify, request
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from service.auth import key_required
 from service.errors import ApiError
-from service.extensions import current
+from service.extensions import page
 from service.schemas import AuditQuery, bad_request
 from store.db import AuditEvent, Scope
-from store.queries import FilterError, when
+from store.queries import FilterError, within
 
 __all__ = ["MAX_AUDIT_PAGE", "audit_log"]
 
@@ -49,20 +47,10 @@ def list_audit():
         ):
             if value is not None:
                 query = query.where(column == value)
-        if q.date_from:
-            query = query.where(AuditEvent.at >= when("from", q.date_from))
-        if q.date_to:
-            end = when("to", q.date_to)
-            query = query.where(
-                AuditEvent.at < end + timedelta(days=1) if len(q.date_to) == 10 else AuditEvent.at <= end
-            )
+        query = within(query, AuditEvent.at, q.date_from, q.date_to)
     except ValidationError as exc:
         raise ApiError(400, *bad_request(exc)) from None
     except FilterError as exc:
         raise ApiError(400, exc.code, exc.message) from None
-    limit, offset = min(MAX_AUDIT_PAGE, max(1, q.limit)), max(0, q.offset)
-    with current().db.session() as s:
-        rows = s.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1).offset(offset)).all()
-    return jsonify(
-        {"items": [_row(e) for e in rows[:limit]], "next_offset": offset + limit if len(rows) > limit else None}
-    )
+    rows, next_offset = page(query.order_by(AuditEvent.id.desc()), q.limit, q.offset, MAX_AUDIT_PAGE)
+    return jsonify({"items": [_row(e) for e in rows], "next_offset": next_offset})

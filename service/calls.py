@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from service.audio import send_recording
 from service.auth import audit, key_required, team_call
 from service.errors import ApiError
-from service.extensions import current
+from service.extensions import current, page
 from service.schemas import CallFields, ListQuery, bad_request
 from store.audit import Action
 from store.db import Call, CallStatus, Scope
@@ -246,11 +246,8 @@ def list_calls():
         raise ApiError(400, *bad_request(exc)) from None
     except FilterError as exc:
         raise ApiError(400, exc.code, exc.message) from None
-    limit, offset = min(MAX_PAGE, max(1, query.limit)), max(0, query.offset)
-    with current().db.session() as s:
-        rows = s.scalars(rows_query.limit(limit + 1).offset(offset)).all()
-    items = [call_view(c) for c in rows[:limit]]
-    return jsonify({"items": items, "next_offset": offset + limit if len(rows) > limit else None})
+    rows, next_offset = page(rows_query, query.limit, query.offset, MAX_PAGE)
+    return jsonify({"items": [call_view(c) for c in rows], "next_offset": next_offset})
 
 
 @calls.delete("/v1/calls/<call_id>")

@@ -20,7 +20,7 @@ from store.queue import connect
 from store.settings import ServiceSettings
 from store.storage import FileStorage, S3Storage, open_storage
 
-__all__ = ["Callscope", "callscope", "current", "limiter"]
+__all__ = ["Callscope", "callscope", "current", "limiter", "page"]
 
 
 class Callscope:
@@ -52,6 +52,14 @@ class Callscope:
 def current() -> Callscope:
     """The app's :class:`Callscope` (inside a request or an app context)."""
     return current_app.extensions["callscope"]
+
+
+def page(query, limit: int, offset: int, most: int) -> tuple[list, int | None]:
+    """One page of ``query``'s rows (``limit`` clamped to 1..``most``) and the offset of the next page, if any."""
+    limit, offset = min(most, max(1, limit)), max(0, offset)
+    with current().db.session() as s:
+        rows = s.scalars(query.limit(limit + 1).offset(offset)).all()
+    return rows[:limit], (offset + limit if len(rows) > limit else None)
 
 
 def _key_tag() -> str:

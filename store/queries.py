@@ -10,7 +10,7 @@ from sqlalchemy import select
 from analysis.names import Result
 from store.db import VERDICT_COLUMNS, VERDICTS, Call, as_utc
 
-__all__ = ["FIELD_LIMITS", "FILTER_PARAMS", "FilterError", "calls_query", "field_problem", "when"]
+__all__ = ["FIELD_LIMITS", "FILTER_PARAMS", "FilterError", "calls_query", "field_problem", "when", "within"]
 
 
 class FilterError(ValueError):
@@ -38,6 +38,24 @@ FILTER_PARAMS = {
     "to": "Created at or before this ISO 8601 time; a bare date includes that whole day (UTC).",
     "verdict": "<name>:<passed|failed|not_applicable>, e.g. stayed_calm:failed.",
 }
+
+
+def within(query, column, date_from: str | None, date_to: str | None):
+    """``query`` limited to ``column`` at or after ``date_from`` and at or before ``date_to`` (ISO 8601; a bare
+    date ``to`` includes that whole day, UTC).
+
+    Raises:
+        FilterError: A date that cannot be read.
+    """
+    if date_from:
+        query = query.where(column >= when("from", date_from))
+    if date_to:
+        end = when("to", date_to)
+        if len(date_to) == 10:  # a bare date: up to the end of that day
+            query = query.where(column < end + timedelta(days=1))
+        else:
+            query = query.where(column <= end)
+    return query
 
 
 def calls_query(
@@ -68,14 +86,7 @@ def calls_query(
         query = query.where(Call.agent_id == agent_id)
     if status:
         query = query.where(Call.status == status)
-    if date_from:
-        query = query.where(Call.created_at >= when("from", date_from))
-    if date_to:
-        end = when("to", date_to)
-        if len(date_to) == 10:  # a bare date: up to the end of that day
-            query = query.where(Call.created_at < end + timedelta(days=1))
-        else:
-            query = query.where(Call.created_at <= end)
+    query = within(query, Call.created_at, date_from, date_to)
     if verdict:
         name, _, result = verdict.partition(":")
         if name not in VERDICTS or result not in tuple(Result):
