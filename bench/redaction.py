@@ -9,6 +9,7 @@ data, at 16 kHz and as 8 kHz μ-law telephone audio, through the whole pipeline 
 
     python -m fixtures.redaction          # the set, once (about 30 s)
     python -m bench.redaction [--split heldout] [--json out.json]
+    python -m bench.redaction --real      # the real calls' human transcripts (../shared/data/real)
 """
 
 from __future__ import annotations
@@ -57,6 +58,33 @@ def score(labels: list[dict], redactions: list[dict]) -> dict:
     return out
 
 
+def real_transcripts(folder: Path) -> int:
+    """What is found in the real calls' human transcripts (``.txt``: start, end, role, text), each segment's
+    words spread evenly over its time. They were recorded without any card numbers; what is found is
+    printed for a reader to judge."""
+    from audio_features.sensitive import find_sensitive
+
+    class _Word:
+        def __init__(self, start: float, end: float, text: str):
+            self.start, self.end, self.text = start, end, text
+
+    settings = Settings.from_env().redaction
+    for path in sorted(p for p in folder.glob("hvb_*.txt") if "LICENSE" not in p.name):
+        words = []
+        for line in path.read_text().splitlines():
+            parts = line.split("\t")
+            if len(parts) < 4 or parts[0].startswith("#"):
+                continue
+            start, end, tokens = float(parts[0]), float(parts[1]), parts[3].split()
+            step = (end - start) / max(1, len(tokens))
+            words += [_Word(start + i * step, start + (i + 1) * step, t) for i, t in enumerate(tokens)]
+        words.sort(key=lambda w: w.start)
+        found = find_sensitive(words, settings)
+        shown = [(f.entity.value, round(f.start, 1), " ".join(words[i].text for i in f.words)) for f in found]
+        print(f"{path.stem}: {len(words)} words, {len(found)} found {shown}")
+    return 0
+
+
 def _pct(a: int, b: int) -> str:
     return "  n/a" if not b else f"{100 * a / b:5.1f}"
 
@@ -66,8 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", type=Path, default=SET)
     parser.add_argument("--split", choices=("tune", "heldout", "all"), default="all")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--real", action="store_true", help="the real calls' human transcripts instead")
     args = parser.parse_args(argv)
     apply_offline_environment()
+    if args.real:
+        from bench.reference import REAL_DATA
+
+        if not REAL_DATA.is_dir():
+            print(f"no real calls in {REAL_DATA}", file=sys.stderr)
+            return 2
+        return real_transcripts(REAL_DATA)
     from analysis.pipeline import analyze_file
     from analysis.redact import redact_report
     from analysis.report import build_report

@@ -16,6 +16,7 @@ from audio_features.config import Settings
 from audio_features.errors import ConfigError
 from audio_features.redact_audio import TONE_DBFS, _decode, redact_recording
 from audio_features.sensitive import find_sensitive, luhn_valid
+from bench.reference import REAL_DATA
 
 REDACTION = Settings().redaction
 
@@ -57,6 +58,9 @@ def _found(text: str, **kwargs) -> list[tuple[str, str]]:
         ("we moved in March twenty twenty one", []),  # a date with no card and no expiry cue
         ("my email is john.smith@example.com thanks", [("EMAIL", "john.smith@example.com")]),
         ("it's john dot smith at example dot com", [("EMAIL", "john dot smith at example dot com")]),
+        # As Whisper wrote spoken addresses on the tuning split: the "dot"s as dots, the "at" lost or kept.
+        ("It's john .jot .mail .co .uk.", [("EMAIL", "john .jot .mail .co .uk.")]),
+        ("It's John not John at mail .co .uk I", [("EMAIL", "John not John at mail .co .uk")]),
         ("postcode SW1A 1AA please", [("POSTCODE", "SW1A 1AA")]),
         ("it's L S six, four J Q.", [("POSTCODE", "L S six, four J Q.")]),
         ("my national insurance number is QQ 12 34 56 C", [("NINO", "QQ 12 34 56 C")]),
@@ -194,3 +198,23 @@ def test_the_recording_is_silent_or_toned_over_every_span_and_untouched_elsewher
             assert _level_dbfs(cut) == pytest.approx(TONE_DBFS - 3.01, abs=0.2)
     assert np.array_equal(after[:, : int(1.7 * rate)], before[:, : int(1.7 * rate)])
     assert np.array_equal(after[:, int(4.3 * rate) : int(9.7 * rate)], before[:, int(4.3 * rate) : int(9.7 * rate)])
+
+
+@pytest.mark.skipif(not REAL_DATA.is_dir(), reason=f"{REAL_DATA} is absent (real recorded calls)")
+def test_on_the_real_bank_calls_only_the_zip_code_is_found(capsys):
+    """The four HarperValleyBank calls' human transcripts hold no card or account numbers; one caller gives
+    a zip code, twice (the agent asks again). First heard after the detector was written, not tuned on."""
+    from bench.redaction import real_transcripts
+
+    assert real_transcripts(REAL_DATA) == 0
+    lines = capsys.readouterr().out.splitlines()
+    found = {line.split(":")[0]: line.split(" found ")[0].rsplit(", ", 1)[1] for line in lines}
+    assert found == {
+        "hvb_0002f70f7386445b": "0",
+        "hvb_010eaccb7a23436f": "0",
+        "hvb_02e41649e7c441fd": "2",
+        "hvb_eb82ec7b5f0944ca": "0",
+    }
+    assert "('POSTCODE', 48.6, 'seven zero zero two three'), ('POSTCODE', 61.6, 'seven zero zero two three')" in (
+        "\n".join(lines)
+    )
