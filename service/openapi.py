@@ -255,7 +255,9 @@ SPEC: dict = {
                 "parameters": [
                     {"name": "keep_original", "in": "query", "required": False, "schema": {"enum": ["0", "1"]}}
                 ],
-                "requestBody": {"content": {"audio/flac": {"schema": {"type": "string", "format": "binary"}}}},
+                "requestBody": {
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+                },
                 "responses": {"204": {"description": "Stored"}, "401": _ERROR, "404": _ERROR, "413": _ERROR},
             },
         },
