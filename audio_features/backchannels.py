@@ -19,7 +19,10 @@ Definitions (thresholds are settings in :mod:`audio_features.thresholds`):
     listener's "yeah" under the other party's voice comes out as a guess ("I
     can. Yes."), which is no lexical evidence either way; its duration is
     that of the party's speech regions it touches, as its word times are
-    guesses too. Unsure words that are listener tokens and nothing else
+    guesses too; but unsure words over the other party's talk with at most
+    ``murmur_max_syllables`` syllables in all the speech they touch are a
+    murmur however long they last ("Amen, then." for a 1.1 s "mm hmm"): a
+    drawn-out token is longer, not more syllables. Unsure words that are listener tokens and nothing else
     ("Yeah," heard at 0.19 for a drawn-out "mm hmm") are the exception:
     Whisper's doubt there is over which token it was, not over whether it
     was one. A hum that Whisper spells in letters ("M -M -H -M -N", a
@@ -59,6 +62,7 @@ from typing import TYPE_CHECKING
 
 from pyannote.core import Segment, Timeline
 
+from audio_features.pace import count_syllables
 from audio_features.thresholds import TurnTakingSettings
 from audio_features.transcription import Word, heard
 
@@ -188,7 +192,12 @@ def is_closing(words: list[Word]) -> bool:
 
 
 def passes_lexical_test(
-    u: Utterance, others: list[Word], over: bool, own: Timeline, settings: TurnTakingSettings
+    u: Utterance,
+    others: list[Word],
+    over: bool,
+    own: Timeline,
+    settings: TurnTakingSettings,
+    mine: list[Word] = (),
 ) -> bool:
     """The lexical test of a backchannel (module docstring); wordless speech by its duration.
 
@@ -198,13 +207,15 @@ def passes_lexical_test(
     (:data:`BLEED_SHARE`); its regions that the utterance touches give the duration of words Whisper
     heard unsurely: their times are guesses too, and it splits one unsure stretch into several
     utterances ("How can I help?", "I know." for a 2 s "That will update on its own next month." at
-    8 kHz), each short on its own.
+    8 kHz), each short on its own. ``mine``: the party's words, for counting the syllables in those regions.
     """
     span = Segment(u.start, max(u.end, u.start + 1e-3))
     if u.words and is_hum(normalise(u.text).split(), settings.backchannel_max_words):
         return True  # a hum, however unsure Whisper was: the letters are what it writes for one
     if not u.words:
         return u.duration_s <= settings.backchannel_max_s
+    if over and _murmur(u, span, own, mine, settings):
+        return True
     if heard(w.probability for w in u.words) < settings.backchannel_min_heard:
         # Listener tokens and nothing else, however unsure: Whisper's doubt is over which token it was
         # (a drawn-out "mm hmm" heard as "Yeah," at 0.19, corpus tune_037). Other unsure words are
@@ -220,6 +231,20 @@ def passes_lexical_test(
     tokens = " ".join(normalise(w.text) for w in u.words).split()
     echo = content | ECHO_FUNCTION_WORDS if content & set(tokens) else frozenset()
     return is_listener_text(u.words, settings.backchannel_max_words, echo)
+
+
+def _murmur(u: Utterance, span: Segment, own: Timeline, mine: list[Word], settings: TurnTakingSettings) -> bool:
+    """Whether the party's speech that ``u`` touches is a murmur: all of its words, heard unsurely as a whole,
+    hold at most ``murmur_max_syllables`` syllables, however long it lasts ("Amen, then." for a 1.1 s "mm hmm",
+    corpus tune_025; Whisper split it into "Amen," at 0.13 and "then." at 0.70). The whole stretch is judged,
+    so that one unsure sentence split into short utterances is counted whole, and a word of a murmur heard a
+    little more surely than the rest does not make a turn of it."""
+    region = own.crop(span, mode="loose")
+    lo, hi = min([u.start, *(s.start for s in region)]), max([u.end, *(s.end for s in region)])
+    said = [w for w in mine if lo <= (w.start + w.end) / 2 <= hi] or u.words
+    if not said or heard(w.probability for w in said) >= settings.backchannel_min_heard:
+        return False
+    return sum(count_syllables(w.text) for w in said) <= settings.murmur_max_syllables
 
 
 def bleed_share(words: list[Word], others: list[Word]) -> float:

@@ -31,6 +31,13 @@ class TurnTakingSettings(_Group):
     "right") scored 0.2 to 0.56 on an Intel CPU (MKL) and up to 0.62 on an AMD EPYC (oneDNN, AVX-512): the same
     audio scores differ by about 0.06 between CPUs, so the bar sits that far above the highest mishearing.
     Clearly heard words score 0.85 and more."""
+    murmur_max_syllables: int = Field(3, ge=1)
+    """Words Whisper heard unsurely, over the other party's talk, with at most this many syllables in all the
+    party's speech they touch, are a murmur (a backchannel) however long they last: listener tokens have one
+    or two ("mm hmm", "yeah", "right"), and a guess at one a third ("Amen, then." for a 1.1 s "mm hmm", corpus
+    tune_025). Syllables, not seconds: a drawn-out token is longer, not more syllables, whereas a cut-in of a
+    second that Whisper could not hear carries four to six (conversational English runs at 4-6 syllables
+    per second, :mod:`audio_features.pace`)."""
     backchannel_max_words: int = Field(3, ge=1)
     """A backchannel has at most this many units, each a listener token, a listener phrase or an echo of the
     other party's words (:mod:`audio_features.turn_taking`)."""

@@ -28,7 +28,12 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
   not already talking: a B stretch does not run into *t*) while party A holds
   the floor: an A stretch began before *t* and is still going at *t*, so B did
   not wait for a pause of ``interruption_pause_s``; and A's speech overlaps
-  B's utterance for at least ``interruption_min_overlap_s``. Starting inside
+  B's utterance for at least ``interruption_min_overlap_s``. A's speech and
+  stretch here include the words A started after *t*, within
+  ``interruption_pause_s`` past the end of A's speech regions, that Whisper
+  heard surely and that are not B's words heard through A's channel: A going
+  on under B's louder voice, where the activity detector stopped (whether A
+  was silenced is still judged on A's speech regions). Starting inside
   a longer pause is turn-taking, and so is a *terminal overlap*: B coming in
   on A's last word (A starts no word after *t*, and A's stretch of talk ends
   less than ``terminal_overlap_s`` after *t*). It is *successful* when A's stretch ends
@@ -49,7 +54,7 @@ from dataclasses import dataclass, field
 
 from pyannote.core import Annotation, Segment, Timeline
 
-from audio_features.backchannels import answers_a_question, is_closing, passes_lexical_test
+from audio_features.backchannels import answers_a_question, bleed_share, is_closing, passes_lexical_test
 from audio_features.thresholds import TurnTakingSettings
 from audio_features.transcription import Word
 from audio_features.turns import Turn
@@ -152,7 +157,11 @@ def _classify(
         other = _other(u.speaker, parties)
         span = Segment(u.start, max(u.end, u.start + 1e-3))
         over = other is not None and speech[other].crop(span).duration() > 0
-        lexical.append(passes_lexical_test(u, words.get(other, []), over, speech.get(u.speaker, Timeline()), settings))
+        lexical.append(
+            passes_lexical_test(
+                u, words.get(other, []), over, speech.get(u.speaker, Timeline()), settings, words.get(u.speaker, [])
+            )
+        )
     pause = settings.interruption_pause_s
     out = []
     for k, u in enumerate(utterances):
@@ -217,6 +226,25 @@ def _runs(timeline: Timeline, pause_s: float) -> Timeline:
     return timeline.support(collar=pause_s)
 
 
+def _went_on(
+    speech: Timeline, stretch: Segment, words: list[Word], others: list[Word], t: float, settings: TurnTakingSettings
+) -> tuple[Timeline, Segment]:
+    """A's speech and stretch of talk, with the words A started after ``t`` just past the stretch's end (within
+    ``interruption_pause_s`` of it, one after another) that A's speech regions do not hold, when Whisper heard
+    them surely (``backchannel_min_heard``) and they are not B's words heard through A's channel."""
+    extra, end = [], stretch.end
+    for w in words:
+        if w.start < t or w.start > end + settings.interruption_pause_s:
+            continue
+        if w.start < end or w.probability < settings.backchannel_min_heard or bleed_share([w], others) >= 0.5:
+            continue
+        extra.append(Segment(w.start, w.end))
+        end = max(end, w.end)
+    if not extra:
+        return speech, stretch
+    return Timeline([*speech, *extra]).support(), Segment(stretch.start, end)
+
+
 def _interruptions(
     utterances: list[Utterance], speech: dict[str, Timeline], settings: TurnTakingSettings
 ) -> list[Interruption]:
@@ -247,9 +275,16 @@ def _interruptions(
         # carrying on, or taking back the floor, is not an interruption.
         if any(v.start < stretch.start < v.end for v in talk[u.speaker]):
             continue
+        # A's words after t that A's speech regions miss, heard surely and not B's voice in A's channel:
+        # A going on under B ("... called about it, and" cut off under the agent, corpus tune_029) is
+        # A's talk, though the activity detector ended A's speech where B's louder voice began.
+        # Whether A was silenced is still judged on A's speech regions: words past them are evidence that A
+        # went on, not of how long (Whisper's last words run on: ",000 ,000" past a cut-off "fourteen").
+        silenced = stretch.end - t <= settings.interruption_success_s
+        spoken, stretch = _went_on(speech[holder], stretch, words[holder], words[u.speaker], t, settings)
         # B's own stretch of talk from t: a cut-in that starts "Sorry, ..." and goes on counts whole.
         own = next((r for r in runs[u.speaker] if r.start <= t + 0.02 < r.end), Segment(t, u.end))
-        overlap = speech[holder].crop(Segment(t, min(max(u.end, own.end), stretch.end)))
+        overlap = spoken.crop(Segment(t, min(max(u.end, own.end), stretch.end)))
         if overlap.duration() < settings.interruption_min_overlap_s:
             continue
         after = [w for w in words[holder] if t <= w.start < stretch.end]
@@ -266,7 +301,7 @@ def _interruptions(
                 interrupted=holder,
                 overlap_s=float(overlap.duration()),
                 interrupted_words_after=len(after),
-                successful=bool(stretch.end - t <= settings.interruption_success_s),
+                successful=bool(silenced),
                 text_by=_words_text(words[u.speaker], t, max(u.end, own.end)),
                 text_interrupted=_words_text(words[holder], max(stretch.start, t - 4.0), stretch.end),
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from pyannote.core import Segment
+from pyannote.core import Annotation, Segment
 from turns_kit import LONG, SETTINGS, activity, analyse, turn
 
 from audio_features.backchannels import is_closing
@@ -220,18 +220,60 @@ def test_a_drawn_out_hum_heard_unsurely_as_a_listener_token_is_a_backchannel(hea
     agent's speech) over the customer came out of Whisper as one "Yeah" heard at 0.19 and 0.10. Unsure words
     were judged by the length of the speech under them, and over 1 s made a listener token a cut-in. What
     Whisper wrote is a listener token and nothing else: its doubt is over which token, and the words are the
-    evidence, as for a spelled hum. Near miss: unsure words with a content word are judged by their length."""
+    evidence, as for a spelled hum. Near miss: unsure words of six syllables over 1.3 s are a turn (before the
+    murmur rule the near miss was "Yeah meter", judged by its length; three syllables are a murmur now)."""
     customer = turn("customer", 6.0, LONG + " and the direct debit kept the same", step=0.4)
     a, b = speech
     words = [Word(a + 0.07, a + 0.5, heard_as, probability)]
     hum = Turn("agent", words[0].start, words[0].end, heard_as, words)
     tt = analyse_turn_taking([customer, hum], activity([customer], [("agent", a, b)]), SETTINGS)
     assert tt.interruptions == [] and [bc.speaker for bc in tt.backchannels] == ["agent"]
-    # Over 1.3 s of the agent's speech, unsure words with a content word are long enough to be a turn.
-    content = [Word(a + 0.07, a + 0.5, "Yeah", probability), Word(a + 0.5, a + 1.2, "meter", probability)]
-    turns = [customer, Turn("agent", a + 0.07, a + 1.2, "Yeah meter", content)]
+    # Over 1.3 s of the agent's speech, unsure words with more syllables than a murmur are a turn.
+    said = [("Yeah,", 0.07, 0.3), ("the", 0.3, 0.45), ("meter", 0.45, 0.8), ("reading", 0.8, 1.2)]
+    content = [Word(a + s, a + e, t, probability) for t, s, e in said]
+    turns = [customer, Turn("agent", a + 0.07, a + 1.2, "Yeah, the meter reading", content)]
     ann = activity([customer], [("agent", a, a + 1.3)])
     assert len(analyse_turn_taking(turns, ann, SETTINGS).interruptions) == 1
+
+
+@pytest.mark.parametrize("speech_s", [1.056, 1.6])
+def test_a_drawn_out_hum_guessed_as_a_few_unsure_words_is_a_murmur(speech_s):
+    """Corpus tune_025 stereo (16 and 8 kHz, 4-per-scenario corpus): the agent's "mm hmm" (1.12 s) over the
+    customer came out of Whisper as "Amen," (0.133) and "then." (0.702), over 1.056 s of the agent's
+    speech. Unsure words are no lexical evidence, and were judged by that length: over 1 s, a cut-in; and
+    "then.", heard just over backchannel_min_heard, was a word after a listener token, which opens a turn.
+    Three syllables over the other party's talk, heard unsurely as a whole, are a murmur, however drawn out
+    (murmur_max_syllables). Near
+    misses: the same length holding an unsure six-syllable sentence, split by Whisper into two utterances
+    (each short), is a cut-in."""
+    said = "I moved to a new flat at the start of the month and I need the account moved across and the final"
+    customer = turn("customer", 5.5, said + " reading taken at the old address", step=0.4)  # no "then" to echo
+    words = [Word(9.448, 9.768, "Amen,", 0.133), Word(10.208, 10.308, "then.", 0.702)]
+    turns = [
+        customer,
+        Turn("agent", 9.448, 9.768, "Amen,", words[:1]),
+        Turn("agent", 10.208, 10.308, "then.", words[1:]),
+    ]
+    regions = Annotation()
+    regions[Segment(5.856, 15.52), 0] = "customer"  # the customer's and the agent's speech, as measured
+    regions[Segment(9.408, 9.408 + speech_s), 1] = "agent"
+    tt = analyse_turn_taking(turns, regions, SETTINGS)
+    assert tt.interruptions == [] and [b.speaker for b in tt.backchannels] == ["agent"]
+    longer = [Word(9.448, 9.768, "Amen,", 0.133), Word(9.8, 9.9, "the", 0.3), Word(9.9, 10.1, "meter", 0.3)]
+    more = [Word(10.208, 10.308, "then.", 0.302), Word(10.31, 10.4, "reading", 0.3)]
+    split = [
+        customer,
+        Turn("agent", 9.448, 10.1, "Amen, the meter", longer),
+        Turn("agent", 10.208, 10.4, "then. reading", more),
+    ]
+    assert (
+        len(
+            analyse_turn_taking(
+                split, activity([customer], [("agent", 9.408, 9.408 + speech_s)]), SETTINGS
+            ).interruptions
+        )
+        == 1
+    )
 
 
 def test_a_first_word_stretched_back_over_silence_starts_where_the_partys_speech_does():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from pyannote.core import Annotation, Segment
 from turns_kit import LONG, SETTINGS, activity, analyse, turn
 
 from analysis.verdicts import Result, listened_without_interrupting
@@ -187,3 +188,53 @@ def test_verdict_not_applicable_without_customer_speech():
 
 
 # -- issue 14: the classes of error found on voices the project had never heard ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("heard", "said_by_agent", "cut_in"), [(0.862, False, True), (0.3, False, False), (0.862, True, False)]
+)
+def test_a_word_the_speaker_goes_on_with_under_the_cut_in_is_their_talk(heard, said_by_agent, cut_in):
+    """Corpus tune_029 stereo (talks_over): the agent cut in at 21.46 s on "... every time somebody tells me",
+    which stopped at 22.26 s. The customer's speech regions ended at 21.79 s, where the agent's louder voice
+    began (at 21.54 s), so the overlap measured 0.26 s, under interruption_min_overlap_s, and the cut-in was
+    lost. Whisper heard the customer go on, "and" at 21.87-22.05 s (0.862), outside those regions. Near
+    misses: the same word heard unsurely, or one that is the agent's own word heard through the customer's
+    channel, is no evidence, and the overlap stays too short."""
+    said = "and honestly this is the third time I've called about it,".split()
+    words = [Word(18.7 + 0.28 * i, 18.95 + 0.28 * i, w, 0.95) for i, w in enumerate(said[:-1])]
+    words += [Word(21.408, 21.768, "it,", 0.999), Word(21.868, 22.048, "and", heard)]
+    customer = Turn("customer", 18.7, 22.048, " ".join([*said, "and"]), words)
+    rest = "I've already said I'm checking it".split()
+    agent_words = [Word(21.338, 21.7, "Look,", 0.9)]
+    if said_by_agent:  # the agent's own "and", at the customer's "and": their voice in the customer's channel
+        agent_words.append(Word(21.86, 22.04, "and", 0.9))
+    agent_words += [Word(22.1 + 0.3 * i, 22.35 + 0.3 * i, w, 0.95) for i, w in enumerate(rest)]
+    agent_said = " ".join(w.text for w in agent_words)
+    agent = Turn("agent", agent_words[0].start, agent_words[-1].end, agent_said, agent_words)
+    ann = Annotation()
+    ann[Segment(18.688, 21.792), 0] = "customer"
+    ann[Segment(21.536, 24.32), 1] = "agent"
+    tt = analyse_turn_taking([customer, agent], ann, SETTINGS)
+    assert [(i.by, i.successful) for i in tt.interruptions] == ([("agent", True)] if cut_in else [])
+
+
+def test_words_past_the_speech_regions_do_not_make_a_silenced_speaker_go_on():
+    """Corpus tune_014 stereo (token_cut_in): the agent's "Okay, and what's the postcode ..." cut in at 19.0 s
+    and the customer stopped at 19.8 s, silenced (labels). Whisper ran the customer's cut-off "fourteen Mill
+    Lane" on as ",000 ,000 ..." to 20.09 s, 0.29 s past their speech regions. Those words may show that the
+    customer went on (they count towards the overlap), but not for how long: the cut-in stays successful."""
+    said = [("The", 17.554, 17.774), ("new", 17.774, 17.914), ("address", 17.914, 18.174), ("is", 18.174, 18.374)]
+    said += [("14", 18.374, 18.814)] + [(",000", 18.814 + 0.14 * i, 18.954 + 0.14 * i) for i in range(7)]
+    said += [(",000", 19.814, 19.994), (",000", 19.994, 20.094)]
+    words = [Word(a, b, t, 0.85) for t, a, b in said]
+    customer = Turn("customer", 17.554, 20.094, " ".join(t for t, _, _ in said), words)
+    agent_said = [("Okay.", 18.86, 19.4), ("And", 19.82, 19.94), ("what's", 19.94, 20.26), ("the", 20.26, 20.36)]
+    agent_said += [("postcode?", 20.36, 20.68)]
+    agent = Turn(
+        "agent", 18.86, 20.68, "Okay. And what's the postcode?", [Word(a, b, t, 0.95) for t, a, b in agent_said]
+    )
+    ann = Annotation()
+    ann[Segment(17.696, 19.808), 0] = "customer"
+    ann[Segment(19.008, 21.856), 1] = "agent"
+    tt = analyse_turn_taking([customer, agent], ann, SETTINGS)
+    assert [(i.by, i.successful) for i in tt.interruptions] == [("agent", True)]
