@@ -18,10 +18,13 @@ the turns of a call. So numbers are found on **digits**, not on text:
 4. Other runs are named by the cue word most recently said before them (within ``cue_window_s``): "expiry",
    "security code", "sort code", "account", "social security", "phone", "zip"; and, after a card number
    (within ``card_followup_s``), a 3-digit run is its security code and a 4-digit one that reads as a month
-   (01-12) its expiry date. Without a cue, a run is named by its shape only where that is unambiguous: 10-11
-   digits a phone number, 8 an account number, 9 written as ``123-45-6789`` a US social security number.
-   "Three days", "two hundred pounds", "twenty minutes" are never redacted: their runs are too short and
-   have no cue.
+   (01-12) its expiry date. After a card cue, and not within ``card_followup_s`` after a whole card number,
+   runs grouped as in 3 with too few digits for a card, but at least ``card_part_min_digits``, are a part
+   of one, misheard words between them included, and so is such a run on its own; each is redacted as a
+   card number that fails the Luhn check. Without a cue, a run is named by its shape only where that is
+   unambiguous: 10-11 digits a phone number, 8 an account number, 9 written as ``123-45-6789`` a US social
+   security number. "Three days", "two hundred pounds", "twenty minutes" are never redacted: their runs
+   are too short and have no cue.
 5. Email addresses (written with ``@``, or said as "name at domain dot com"), UK postcodes and UK national
    insurance numbers (written, or spelled a letter or digit at a time) are found on the text of up to
    ``spelled_max_words`` consecutive words.
@@ -62,13 +65,15 @@ class Entity(StrEnum):
 @dataclass(frozen=True)
 class Finding:
     """One sensitive span: its kind, its time (s) and the indices of its words in the list given.
-    ``luhn_valid`` is set for card numbers only (a run that fails it is redacted too)."""
+    ``luhn_valid`` is set for card numbers only (a run that fails it is redacted too); ``part`` marks a card
+    number with too few digits for one, taken as a part of one after a card cue."""
 
     entity: Entity
     start: float
     end: float
     words: tuple[int, ...]
     luhn_valid: bool | None = None
+    part: bool = False
 
 
 _MONTHS = frozenset(
@@ -77,7 +82,10 @@ _MONTHS = frozenset(
 )
 #: Cue words, by the entity they name (matched on the lower-case text before a run).
 _CUES: tuple[tuple[Entity, re.Pattern[str]], ...] = (
-    (Entity.CVV, re.compile(r"security (code|number)|\bcv[vc2]\b|three digits|last three|back of (the|your) card")),
+    (
+        Entity.CVV,
+        re.compile(r"(?<!social )security (code|number)|\bcv[vc2]\b|three digits|last three|back of (the|your) card"),
+    ),
     (Entity.EXPIRY, re.compile(r"expir|valid (until|to|thru|through)|end date|\bexp\b")),
     (Entity.SORT_CODE, re.compile(r"sort code|routing number")),
     (Entity.ACCOUNT, re.compile(r"account (number|no)|\baccount\b")),
@@ -123,7 +131,7 @@ def _cards(words: Sequence[SpokenWord], runs: list[Run], settings: RedactionSett
     while i < len(runs):
         cued = _cue(words, runs[i].words[0], runs[i].start, settings) == Entity.CARD
         shortest = settings.card_min_digits - (1 if cued else 0)
-        ends, total, digits = [], 0, ""
+        ends, total, digits, reach = [], 0, "", i
         for j in range(i, len(runs)):
             if j > i:
                 gap_words = runs[j].words[0] - runs[j - 1].words[-1] - 1
@@ -139,6 +147,7 @@ def _cards(words: Sequence[SpokenWord], runs: list[Run], settings: RedactionSett
             total, digits = total + len(runs[j].digits), digits + runs[j].digits
             if total > settings.card_max_digits:
                 break
+            reach = j
             if total >= shortest and len(runs[j].digits) >= 2:  # a card does not end on a lone digit
                 ends.append((luhn_valid(digits), j))
         # The longest grouping that passes the Luhn check, else the longest.
@@ -149,12 +158,24 @@ def _cards(words: Sequence[SpokenWord], runs: list[Run], settings: RedactionSett
             # repeating a digit ("1, 1, 1, ..."); after a cue of another kind ("my mobile is"), it is that.
             best, cue = i, _cue(words, runs[i].words[0], runs[i].start, settings)
             kind = cue if cue is not None else Entity.CARD
+        if (
+            best is None
+            and cued
+            and sum(len(r.digits) for r in runs[i : reach + 1]) >= settings.card_part_min_digits
+            and not any(0 <= runs[i].start - f.end <= settings.card_followup_s for f in found if not f.part)
+        ):
+            # Too few digits for a card, after a card cue: the recogniser lost or misheard some ("it's 467, I'm
+            # 2 free, I'm 1, 2, 8, 0, 0, 6, I'm 2" at 8 kHz). What it kept is a card number's, and so are the
+            # misheard words between. Not just after a whole card number: that is its code or expiry date
+            # ("And the security card?" "March 567.", for "code" and "five six seven").
+            best, kind = reach, Entity.CARD
         if best is not None:
             group = runs[i : best + 1]
             digits = "".join(r.digits for r in group)
-            indices = tuple(k for r in group for k in r.words)
-            luhn = luhn_valid(digits[: settings.card_max_digits]) if kind == Entity.CARD else None
-            found.append(Finding(kind, group[0].start, group[-1].end, indices, luhn))
+            indices = tuple(range(group[0].words[0], group[-1].words[-1] + 1))  # and the words between its runs
+            part = kind == Entity.CARD and len(digits) < shortest
+            luhn = (luhn_valid(digits[: settings.card_max_digits]) and not part) if kind == Entity.CARD else None
+            found.append(Finding(kind, group[0].start, group[-1].end, indices, luhn, part))
             used.update(range(i, best + 1))
             i = best + 1
         else:
@@ -171,6 +192,8 @@ def _name_run(words: Sequence[SpokenWord], run: Run, after_card: bool, settings:
         if n == 4 and 1 <= int(run.digits[:2]) <= 12:
             return Entity.EXPIRY
         return Entity.CVV if n == 3 else Entity.CVV if cue == Entity.CARD else Entity.EXPIRY
+    if cue == Entity.CARD and n >= settings.card_part_min_digits:
+        return Entity.CARD  # a part of a card number (settings.card_part_min_digits)
     if n in (10, 11):
         return Entity.PHONE
     if n == 9 and _SSN_WRITTEN.search(run.written):
@@ -213,7 +236,8 @@ def find_sensitive(words: Sequence[SpokenWord], settings: RedactionSettings) -> 
         after_card = any(0 <= run.start - c.end <= settings.card_followup_s for c in cards)
         entity = _name_run(words, run, after_card, settings)
         if entity is not None:
-            found.append(Finding(entity, run.start, run.end, tuple(run.words)))
+            part = entity == Entity.CARD  # a card number on its own is one of _cards'
+            found.append(Finding(entity, run.start, run.end, tuple(run.words), False if part else None, part))
             claimed.update(run.words)
     wanted = set(settings.redact_entities)
     return sorted((f for f in found if f.entity.value in wanted), key=lambda f: (f.start, f.end))

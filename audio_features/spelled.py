@@ -4,7 +4,8 @@
 An address is written with ``@``, said as "name at domain dot com", or written by Whisper as
 "name .domain .com" with the "at" lost: a domain ending in a top-level domain, and up to four name words
 before it. A postcode or NI number is a few consecutive short words (letters, digits, digit words) whose
-characters, joined, match the format.
+characters, joined, match the format; Whisper writes them spelled ("L S six, four J Q"), in groups
+("QQ, 980303, C.") or whole ("QQ148454C").
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.(com|co|uk|org|net|io|gov|edu|info|biz|me|us|ie)$")
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 _NINO = re.compile(r"^[A-Z]{2}[0-9]{6}[A-D]$")
+#: The longest word taken into a spelled postcode or NI number: an NI number written whole ("QQ148454C").
+_TOKEN_MAX = 9
 
 
 def _email_part(text: str) -> str:
@@ -93,7 +96,7 @@ def spelled(
         for j in range(i, min(n, i + settings.spelled_max_words)):
             said = said_digits(words[j].text)
             token = said[0] if said and said[1] in ("unit", "digits") else re.sub(r"[^A-Za-z0-9]", "", words[j].text)
-            if not token or len(token) > 4:
+            if not token or len(token) > _TOKEN_MAX:
                 break
             chunks.append(token.upper())
             joined = "".join(chunks)

@@ -222,6 +222,11 @@ class RedactionSettings(_Group):
     """... and with at most this many words between them."""
     card_followup_s: float = Field(90.0, ge=0)
     """A 3- or 4-digit number within this long after a card number is its security code or expiry date, s."""
+    card_part_min_digits: int = Field(4, ge=1)
+    """After a card cue ("the long card number"), a run of at least this many digits that is no card number on
+    its own is part of one, when nothing else names it: a card read in groups of four that the recogniser
+    split across its windows or lost a digit of ("512 4153 216", then "42028"). Four is a card's group. A
+    missed card number is the failure that matters (PCI DSS 3.3.1), so a part of one is redacted as one."""
     cue_window_s: float = Field(20.0, ge=0)
     """A cue word ("sort code", "expiry", "phone") names a number said within this long after it, s."""
     spelled_max_words: int = Field(8, ge=1)

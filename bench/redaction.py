@@ -1,6 +1,7 @@
 """Redaction on the redaction set (:mod:`fixtures.redaction`): recall and precision per kind of sensitive
 data, at 16 kHz and as 8 kHz μ-law telephone audio, through the whole pipeline (Whisper, then
-:mod:`analysis.redact`), split by the voices and scripts used while developing it (*tune*) or not (*heldout*).
+:mod:`analysis.redact`), split by the voices and scripts used while developing it (*tune*), heard once
+and then fixed for (*heldout*), or never used for it (*fresh*).
 
 * A labelled span is **found** when a redaction of its kind overlaps it.
 * A card number is **covered** when redactions of any kind cover its whole labelled time (to within
@@ -92,7 +93,7 @@ def _pct(a: int, b: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", type=Path, default=SET)
-    parser.add_argument("--split", choices=("tune", "heldout", "all"), default="all")
+    parser.add_argument("--split", choices=("tune", "heldout", "fresh", "all"), default="all")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--real", action="store_true", help="the real calls' human transcripts instead")
     args = parser.parse_args(argv)
@@ -108,11 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.redact import redact_report
     from analysis.report import build_report
 
-    if not (args.set / "tune").is_dir():
+    if not all((args.set / s).is_dir() for s in ("tune", "heldout", "fresh")):
         print(f"no redaction set in {args.set}: run `python -m fixtures.redaction` first", file=sys.stderr)
         return 2
     settings = Settings.from_env(agent_channel="left")
-    splits = ("tune", "heldout") if args.split == "all" else (args.split,)
+    splits = ("tune", "heldout", "fresh") if args.split == "all" else (args.split,)
     rows, started = [], time.monotonic()
     for split in splits:
         for version, suffix in (("16k", ".flac"), ("8k", "_8k_mulaw.wav")):

