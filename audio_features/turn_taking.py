@@ -27,17 +27,18 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
 * **Interruption:** party B starts a substantive utterance at time *t* (B was
   not already talking: a B stretch does not run into *t*) while party A holds
   the floor: an A stretch began before *t* and is still going at *t*, so B did
-  not wait for a pause of ``interruption_pause_s``; and A's speech overlaps
-  B's utterance for at least ``interruption_min_overlap_s``. A's speech and
-  stretch here include the words A started after *t*, within
+  not wait for a pause of ``interruption_pause_s``; and B's utterance overlaps
+  A's speech for ``interruption_min_overlap_s`` (A's pauses in their stretch
+  included when A says words after *t*).
+  A's speech and stretch here include the words A started after *t*, within
   ``interruption_pause_s`` past the end of A's speech regions, that Whisper
   heard surely and that are not B's words heard through A's channel: A going
   on under B's louder voice, where the activity detector stopped (whether A
-  was silenced is still judged on A's speech regions). Starting inside
-  a longer pause is turn-taking, and so is a *terminal overlap*: B coming in
-  on A's last word (A starts no word after *t*, and A's stretch of talk ends
-  less than ``terminal_overlap_s`` after *t*). It is *successful* when A's stretch ends
-  within ``interruption_success_s`` after *t* (A was silenced);
+  was silenced is still judged on A's speech regions). Starting inside a
+  longer pause is turn-taking, and so is a *terminal overlap*: B coming in on
+  A's last word (A starts no word after *t*, and A's stretch of talk ends less
+  than ``terminal_overlap_s`` after *t*). It is *successful* when A's stretch
+  ends within ``interruption_success_s`` after *t* (A was silenced);
   ``interrupted_words_after`` counts A's words that start after *t* in that
   stretch.
 * **Turn switch:** consecutive substantive utterances (by start time) of
@@ -232,14 +233,12 @@ def _went_on(
     """A's speech and stretch of talk, with the words A started after ``t`` just past the stretch's end (within
     ``interruption_pause_s`` of it, one after another) that A's speech regions do not hold, when Whisper heard
     them surely (``backchannel_min_heard``) and they are not B's words heard through A's channel."""
-    extra, end = [], stretch.end
+    extra, end, sure = [], stretch.end, settings.backchannel_min_heard
     for w in words:
-        if w.start < t or w.start > end + settings.interruption_pause_s:
-            continue
-        if w.start < end or w.probability < settings.backchannel_min_heard or bleed_share([w], others) >= 0.5:
-            continue
-        extra.append(Segment(w.start, w.end))
-        end = max(end, w.end)
+        if max(t, end) <= w.start <= end + settings.interruption_pause_s and w.probability >= sure:
+            if bleed_share([w], others) < 0.5:
+                extra.append(Segment(w.start, w.end))
+                end = max(end, w.end)
     if not extra:
         return speech, stretch
     return Timeline([*speech, *extra]).support(), Segment(stretch.start, end)
@@ -275,19 +274,21 @@ def _interruptions(
         # carrying on, or taking back the floor, is not an interruption.
         if any(v.start < stretch.start < v.end for v in talk[u.speaker]):
             continue
-        # A's words after t that A's speech regions miss, heard surely and not B's voice in A's channel:
-        # A going on under B ("... called about it, and" cut off under the agent, corpus tune_029) is
-        # A's talk, though the activity detector ended A's speech where B's louder voice began.
-        # Whether A was silenced is still judged on A's speech regions: words past them are evidence that A
-        # went on, not of how long (Whisper's last words run on: ",000 ,000" past a cut-off "fourteen").
+        # A's words after t that A's speech regions miss (_went_on): A going on under B ("... called about it,
+        # and", tune_029) is A's talk, though the activity detector ended A's speech where B's louder voice
+        # began. Whether A was silenced is still judged on A's speech regions: words past them show that A
+        # went on, not for how long (Whisper's last words run on: ",000 ,000" past a cut-off "fourteen").
         silenced = stretch.end - t <= settings.interruption_success_s
         spoken, stretch = _went_on(speech[holder], stretch, words[holder], words[u.speaker], t, settings)
         # B's own stretch of talk from t: a cut-in that starts "Sorry, ..." and goes on counts whole.
         own = next((r for r in runs[u.speaker] if r.start <= t + 0.02 < r.end), Segment(t, u.end))
-        overlap = spoken.crop(Segment(t, min(max(u.end, own.end), stretch.end)))
-        if overlap.duration() < settings.interruption_min_overlap_s:
-            continue
         after = [w for w in words[holder] if t <= w.start < stretch.end]
+        # B's talk while A holds the floor; A's short pauses count if A says words after t (heldout_017)
+        window = Segment(t, min(max(u.end, own.end), stretch.end))
+        floor = (_runs(spoken, pause) if after else spoken).crop(window)
+        if floor.duration() < settings.interruption_min_overlap_s:
+            continue
+        overlap = spoken.crop(window) or floor
         # Terminal overlap: B came in on A's last word, anticipating its end (Schegloff 2000). How long
         # A went on is measured to the end of A's stretch, pauses included: A carrying on after a
         # breath with words Whisper did not hear under B's is still A holding the floor.

@@ -218,6 +218,37 @@ def test_a_word_the_speaker_goes_on_with_under_the_cut_in_is_their_talk(heard, s
     assert [(i.by, i.successful) for i in tt.interruptions] == ([("agent", True)] if cut_in else [])
 
 
+@pytest.mark.parametrize(
+    ("resumes_at", "heard", "cut_in"), [(29.12, True, True), (29.25, True, False), (29.12, False, False)]
+)
+def test_a_speakers_short_pause_under_a_cut_in_is_still_their_floor(resumes_at, heard, cut_in):
+    """Corpus heldout_017 stereo (talks_over): the agent cut in at 28.61 s on "... called about it," (speech to
+    28.70 s); the customer paused for the comma and said "and" at 29.12-29.28 s, then stopped. Their
+    simultaneous speech was 0.09 + 0.16 s, under interruption_min_overlap_s, so the cut-in was lost; but the
+    customer held the floor through a pause shorter than interruption_pause_s, and the agent talked over it.
+    Near misses: a pause of 0.55 s ends the customer's stretch, and coming in at its end is no cut-in; and
+    speech with no word heard after the cut-in (a wordless blip, as mono diarization gives the wrong party on
+    real calls: lca_Auto_Repairs_49 at 90.2 s) holds no floor through a pause."""
+    said = "and honestly this is the third time I've called about".split()
+    words = [Word(25.2 + 0.3 * i, 25.45 + 0.3 * i, w, 0.95) for i, w in enumerate(said)]
+    words += [Word(28.3, 28.72, "it,", 0.99)] + ([Word(resumes_at, resumes_at + 0.16, "and", 0.89)] if heard else [])
+    customer = Turn("customer", 25.2, words[-1].end, " ".join(w.text for w in words), words)
+    rest = "I've already said I'm checking it. You need to let me look at the account.".split()
+    agent_words = [Word(28.61, 28.8, "Look,", 0.75)] + [
+        Word(29.06 + 0.25 * i, 29.28 + 0.25 * i, w, 0.98) for i, w in enumerate(rest)
+    ]
+    agent = Turn("agent", 28.61, agent_words[-1].end, "Look, " + " ".join(rest), agent_words)
+    ann = Annotation()
+    ann[Segment(25.15, 28.7), 0] = "customer"
+    ann[Segment(resumes_at, resumes_at + 0.16), 1] = "customer"
+    ann[Segment(28.61, 33.09), 2] = "agent"
+    tt = analyse_turn_taking([customer, agent], ann, SETTINGS)
+    found = [(i.by, i.successful) for i in tt.interruptions if i.by == "agent"]
+    assert found == ([("agent", True)] if cut_in else [])
+    if cut_in:
+        assert tt.interruptions[0].overlap_s == pytest.approx(0.09 + 0.16)  # simultaneous speech alone
+
+
 def test_words_past_the_speech_regions_do_not_make_a_silenced_speaker_go_on():
     """Corpus tune_014 stereo (token_cut_in): the agent's "Okay, and what's the postcode ..." cut in at 19.0 s
     and the customer stopped at 19.8 s, silenced (labels). Whisper ran the customer's cut-off "fourteen Mill
