@@ -197,7 +197,7 @@ def passes_lexical_test(
     over: bool,
     own: Timeline,
     settings: TurnTakingSettings,
-    mine: list[Word] = (),
+    mine: list[Word],
 ) -> bool:
     """The lexical test of a backchannel (module docstring); wordless speech by its duration.
 

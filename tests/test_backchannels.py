@@ -243,9 +243,8 @@ def test_a_drawn_out_hum_guessed_as_a_few_unsure_words_is_a_murmur(speech_s):
     speech. Unsure words are no lexical evidence, and were judged by that length: over 1 s, a cut-in; and
     "then.", heard just over backchannel_min_heard, was a word after a listener token, which opens a turn.
     Three syllables over the other party's talk, heard unsurely as a whole, are a murmur, however drawn out
-    (murmur_max_syllables). Near
-    misses: the same length holding an unsure six-syllable sentence, split by Whisper into two utterances
-    (each short), is a cut-in."""
+    (murmur_max_syllables). Near miss: the same length holding an unsure six-syllable sentence, split by
+    Whisper into two utterances (each short), is a cut-in."""
     said = "I moved to a new flat at the start of the month and I need the account moved across and the final"
     customer = turn("customer", 5.5, said + " reading taken at the old address", step=0.4)  # no "then" to echo
     words = [Word(9.448, 9.768, "Amen,", 0.133), Word(10.208, 10.308, "then.", 0.702)]
@@ -266,14 +265,8 @@ def test_a_drawn_out_hum_guessed_as_a_few_unsure_words_is_a_murmur(speech_s):
         Turn("agent", 9.448, 10.1, "Amen, the meter", longer),
         Turn("agent", 10.208, 10.4, "then. reading", more),
     ]
-    assert (
-        len(
-            analyse_turn_taking(
-                split, activity([customer], [("agent", 9.408, 9.408 + speech_s)]), SETTINGS
-            ).interruptions
-        )
-        == 1
-    )
+    tt = analyse_turn_taking(split, activity([customer], [("agent", 9.408, 9.408 + speech_s)]), SETTINGS)
+    assert len(tt.interruptions) == 1
 
 
 def test_a_first_word_stretched_back_over_silence_starts_where_the_partys_speech_does():
