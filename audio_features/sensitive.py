@@ -20,8 +20,9 @@ the turns of a call. So numbers are found on **digits**, not on text:
    (within ``card_followup_s``), a 3-digit run is its security code and a 4-digit one that reads as a month
    (01-12) its expiry date. After a card cue, and not within ``card_followup_s`` after a whole card number,
    runs grouped as in 3 with too few digits for a card, but at least ``card_part_min_digits``, are a part
-   of one, misheard words between them included, and so is such a run on its own; each is redacted as a
-   card number that fails the Luhn check. Without a cue, a run is named by its shape only where that is
+   of one, misheard words between them included; after a whole card, a run of that many digits that is not
+   its code or expiry date is one too. Each is redacted as a card number that fails the Luhn check.
+   Without a cue, a run is named by its shape only where that is
    unambiguous: 10-11 digits a phone number, 8 an account number, 9 written as ``123-45-6789`` a US social
    security number. "Three days", "two hundred pounds", "twenty minutes" are never redacted: their runs
    are too short and have no cue.

@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SET = ROOT / "bench" / "out" / "redaction"
 #: Slack at each end of a labelled span, s: the synthesised value's edges are its trimmed waveform's.
 EDGE_S = 0.3
+#: The set's splits (:mod:`fixtures.redaction`).
+SPLITS = ("tune", "heldout", "fresh")
 
 
 def _overlaps(a: dict, b: dict) -> bool:
@@ -93,7 +95,7 @@ def _pct(a: int, b: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", type=Path, default=SET)
-    parser.add_argument("--split", choices=("tune", "heldout", "fresh", "all"), default="all")
+    parser.add_argument("--split", choices=(*SPLITS, "all"), default="all")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--real", action="store_true", help="the real calls' human transcripts instead")
     args = parser.parse_args(argv)
@@ -109,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.redact import redact_report
     from analysis.report import build_report
 
-    if not all((args.set / s).is_dir() for s in ("tune", "heldout", "fresh")):
+    if not all((args.set / s).is_dir() for s in SPLITS):
         print(f"no redaction set in {args.set}: run `python -m fixtures.redaction` first", file=sys.stderr)
         return 2
     settings = Settings.from_env(agent_channel="left")
-    splits = ("tune", "heldout", "fresh") if args.split == "all" else (args.split,)
+    splits = SPLITS if args.split == "all" else (args.split,)
     rows, started = [], time.monotonic()
     for split in splits:
         for version, suffix in (("16k", ".flac"), ("8k", "_8k_mulaw.wav")):
