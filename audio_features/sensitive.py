@@ -13,7 +13,10 @@ the turns of a call. So numbers are found on **digits**, not on text:
    carry no information (``and``, ``uh``, ``dash``, ``slash``, a listener's ``okay`` ...).
 3. Runs next to each other (``card_group_gap_s``, no cue word of another kind between) whose digits add up
    to a card number's length (13-19; 12 after a card cue, one digit lost) are one **card number**. A run of
-   12 or more digits is a card number on its own. The report flags a card number that fails the Luhn check,
+   12 or more digits is a card number on its own. But after a cue of another kind, a first run with that
+   kind's count of digits is that kind (step 4), unless the digits grouped with it pass the Luhn check:
+   an account number and a sort code said back to back, or a phone number with a time after it, are no
+   card. The report flags a card number that fails the Luhn check,
    but it is redacted either way.
 4. Other runs are named by the cue word most recently said before them (within ``cue_window_s``): "expiry",
    "security code", "sort code", "account", "social security", "phone", "zip"; and, after a card number
@@ -87,13 +90,14 @@ _CUES: tuple[tuple[Entity, re.Pattern[str]], ...] = (
         Entity.CVV,
         re.compile(r"(?<!social )security (code|number)|\bcv[vc2]\b|three digits|last three|back of (the|your) card"),
     ),
-    (Entity.EXPIRY, re.compile(r"expir|valid (until|to|thru|through)|end date|\bexp\b")),
-    (Entity.SORT_CODE, re.compile(r"sort code|routing number")),
-    (Entity.ACCOUNT, re.compile(r"account (number|no)|\baccount\b")),
+    (Entity.EXPIRY, re.compile(r"expir|valid (until|to|thru|through)|end date|\bexp\b|\bruns? out\b")),
+    (Entity.SORT_CODE, re.compile(r"sort ?code|routing number")),
+    # Not the account a preposition names: "a phone number for the account", "the email on the account".
+    (Entity.ACCOUNT, re.compile(r"account (number|no)|(?<!for the )(?<!on the )(?<!on your )\baccount\b")),
     (Entity.SSN, re.compile(r"social security|\bssn\b")),
     (Entity.PHONE, re.compile(r"phone|mobile|landline|cell|call (me|you) (back )?on|reach me|contact number")),
     (Entity.POSTCODE, re.compile(r"\bzip\b|post ?code")),
-    (Entity.CARD, re.compile(r"card number|long number|\bcard\b|debit|credit")),
+    (Entity.CARD, re.compile(r"card number|long number|\bcard\b|(?<!direct )debit|credit")),
 )
 #: Each cue's digit counts.
 _CUE_DIGITS = {
@@ -154,11 +158,16 @@ def _cards(words: Sequence[SpokenWord], runs: list[Run], settings: RedactionSett
         # The longest grouping that passes the Luhn check, else the longest.
         best = max(ends)[1] if ends else None
         kind = Entity.CARD
+        cue = _cue(words, runs[i].words[0], runs[i].start, settings)
+        if best is not None and _named_by_cue(cue, runs[i]) and not max(ends)[0]:
+            # "Account number 41234567, short chord 204567" (the "sort code" cue misheard), "it's 077 ... 569,
+            # but not 4 9": after a cue of another kind, a run with that kind's count of digits is that kind,
+            # unless the digits grouped with it pass the Luhn check, as a card number read out does.
+            best = None
         if best is None and len(runs[i].digits) > settings.card_max_digits:
             # A run too long for a card: a card and its expiry said in one breath, or the recogniser
             # repeating a digit ("1, 1, 1, ..."); after a cue of another kind ("my mobile is"), it is that.
-            best, cue = i, _cue(words, runs[i].words[0], runs[i].start, settings)
-            kind = cue if cue is not None else Entity.CARD
+            best, kind = i, cue if cue is not None else Entity.CARD
         if (
             best is None
             and cued
@@ -184,10 +193,15 @@ def _cards(words: Sequence[SpokenWord], runs: list[Run], settings: RedactionSett
     return found, used
 
 
+def _named_by_cue(cue: Entity | None, run: Run) -> bool:
+    """Whether ``run`` has the count of digits of ``cue``'s kind, a kind other than a card."""
+    return cue is not None and cue != Entity.CARD and len(run.digits) in _CUE_DIGITS[cue]
+
+
 def _name_run(words: Sequence[SpokenWord], run: Run, after_card: bool, settings: RedactionSettings) -> Entity | None:
     n = len(run.digits)
     cue = _cue(words, run.words[0], run.start, settings)
-    if cue is not None and cue != Entity.CARD and n in _CUE_DIGITS[cue]:
+    if _named_by_cue(cue, run):
         return cue
     if after_card and n in (3, 4):
         if n == 4 and 1 <= int(run.digits[:2]) <= 12:

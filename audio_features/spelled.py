@@ -5,7 +5,7 @@ An address is written with ``@``, said as "name at domain dot com", or written b
 "name .domain .com" with the "at" lost: a domain ending in a top-level domain, and up to four name words
 before it. A postcode or NI number is a few consecutive short words (letters, digits, digit words) whose
 characters, joined, match the format; Whisper writes them spelled ("L S six, four J Q"), in groups
-("QQ, 980303, C.") or whole ("QQ148454C").
+("QQ, 980303, C.") or whole ("QQ148454C"). A word of letters in lower case ("is", "it") is no part of one.
 """
 
 from __future__ import annotations
@@ -96,7 +96,9 @@ def spelled(
         for j in range(i, min(n, i + settings.spelled_max_words)):
             said = said_digits(words[j].text)
             token = said[0] if said and said[1] in ("unit", "digits") else re.sub(r"[^A-Za-z0-9]", "", words[j].text)
-            if not token or len(token) > _TOKEN_MAX:
+            if not token or len(token) > _TOKEN_MAX or (token.isalpha() and len(token) > 1 and not token.isupper()):
+                # Letters are spelled one at a time ("L S six") or written in capitals ("SW1A", "QQ"): a word
+                # in lower case is a word ("is 4T2, it", Whisper's "forty-two", read as IS4 T2I).
                 break
             chunks.append(token.upper())
             joined = "".join(chunks)

@@ -41,15 +41,23 @@ def norm(text: str) -> str:
     return text.strip().lower().strip(".,?!;:\"'()[]…")
 
 
+#: A written number of at least this many digits, then one letter, gives its digits (a card number's group).
+MIN_LETTERED_DIGITS = 4
+
+
 def said_digits(text: str) -> tuple[str, str] | None:
-    """(digits, kind) of a word that says a number: kind ``digits`` (written), ``unit``, ``teen``, ``tens``,
-    ``repeat`` (double/triple) or ``tens-unit`` (forty-five); None for any other word."""
+    """(digits, kind) of a word that says a number: kind ``digits`` (written), ``lettered`` (written, with a
+    letter for its last digit), ``unit``, ``teen``, ``tens``, ``repeat`` (double/triple) or ``tens-unit``
+    (forty-five); None for any other word."""
     word = norm(text)
     if not word:
         return None
     plain = re.sub(r"[\s,.\-/]", "", word)
     if plain.isdigit():
         return plain, "digits"
+    if len(plain) > MIN_LETTERED_DIGITS and plain[:-1].isdigit() and plain[-1].isalpha():
+        # "43387590795614L.": a long number with a letter for its last digit misheard ("four oh"); its digits.
+        return plain[:-1], "lettered"
     if word in _UNITS:
         return _UNITS[word], "unit"
     if word in _TEENS:

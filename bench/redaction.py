@@ -1,7 +1,7 @@
 """Redaction on the redaction set (:mod:`fixtures.redaction`): recall and precision per kind of sensitive
 data, at 16 kHz and as 8 kHz μ-law telephone audio, through the whole pipeline (Whisper, then
 :mod:`analysis.redact`), split by the voices and scripts used while developing it (*tune*), heard once
-and then fixed for (*heldout*), or never used for it (*fresh*).
+and then fixed for (*heldout*, *fresh*, *fresh2*), or never used for it (*fresh3*).
 
 * A labelled span is **found** when a redaction of its kind overlaps it.
 * A card number is **covered** when redactions of any kind cover its whole labelled time (to within
@@ -29,7 +29,7 @@ SET = ROOT / "bench" / "out" / "redaction"
 #: Slack at each end of a labelled span, s: the synthesised value's edges are its trimmed waveform's.
 EDGE_S = 0.3
 #: The set's splits (:mod:`fixtures.redaction`).
-SPLITS = ("tune", "heldout", "fresh")
+SPLITS = ("tune", "heldout", "fresh", "fresh2", "fresh3")
 
 
 def _overlaps(a: dict, b: dict) -> bool:

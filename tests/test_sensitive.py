@@ -83,7 +83,16 @@ def _found(text: str, **kwargs) -> list[tuple[str, str]]:
             "call me on oh seven seven double oh nine oh oh one two three",
             [("PHONE", "oh seven seven double oh nine oh oh one two three")],
         ),
-        # Numbers that must stay.
+        # As Whisper wrote the fresh2 split of the redaction set: a cue written as one word, a number asked
+        # for "for the account", a card number whose last digit came out as a letter, a direct debit (no card).
+        (
+            "To set up the direct debit I need your bank details. Okay, Sortcode, 652972, Account, 95263579.",
+            [("SORT_CODE", "652972,"), ("ACCOUNT", "95263579.")],
+        ),
+        ("can I take a phone number for the account? Sure it's 07674915873.", [("PHONE", "07674915873.")]),
+        ("Can I have the card number? It's 43387590795614L.", [("CARD", "43387590795614L.")]),
+        # Numbers that must stay ("4T2" is Whisper's "forty-two", no postcode with "is" and "it" around it).
+        ("Your order number is 4T2, it ships in 4 to 6 days.", []),
         ("I waited three days and paid two hundred and fifty pounds, twenty minutes on hold", []),
         ("I've been a customer for eleven years since 2014", []),
         ("flat 4, 27 Station Road", []),
@@ -130,6 +139,25 @@ def test_the_parts_of_a_card_number_the_recogniser_split_apart_are_each_a_card_n
     words = _words("the card number please. it's 4556 7375 8689 9855. and the security card? March 567.")
     words += _words("Perfect, that's 12 pounds 50 taken.", t0=words[-1].end + 1.0)
     assert [(f.entity.value, f.part) for f in find_sensitive(words, REDACTION)] == [("CARD", False), ("CVV", False)]
+
+
+def test_after_a_cue_of_another_kind_its_number_is_no_card_unless_the_digits_pass_luhn():
+    """Fresh split of the redaction set: an account number and a sort code said back to back (the "sort code"
+    cue misheard), and a phone number followed by a time, added up to a card number's count of digits."""
+    assert _found("Account number 41234567, short chord 20 45 67.") == [
+        ("ACCOUNT", "41234567,"),
+        ("ACCOUNT", "20 45 67."),
+    ]
+    said = "And the best number to call you on? It's 07 7 0 0 9 0 0 1 2 3, but not 4 9."
+    assert _found(said) == [("PHONE", "07 7 0 0 9 0 0 1 2 3,")]
+    # A card number read out after such a cue still passes the Luhn check, and is a card.
+    assert _found("my account number, it's 4556 7375 8689 9855.") == [("CARD", "4556 7375 8689 9855.")]
+
+
+def test_a_date_said_after_runs_out_is_the_expiry_not_the_code_asked_for_before():
+    """fresh2 split: the code misheard ("Free 6 -2"), then "it runs out 12 -27" is the expiry date."""
+    said = "it's 514 -2 -8266 -248 -38765. the three digits on the work. Free 6 -2, and it runs out 12 -27."
+    assert [kind for kind, _ in _found(said)] == ["CARD", "EXPIRY"]
 
 
 def test_luhn_and_a_card_that_fails_it_is_still_redacted():
