@@ -9,6 +9,11 @@ written digits, replaced by the same mark. Then a last pass replaces any 12 or m
 (spaces and dashes allowed) and any email address left in any text. The report never holds the
 redacted values, only their kind, time and, for a card number, whether it passed the Luhn check.
 
+A card number the recogniser wrote no words for cannot be found in words: at 8 kHz Whisper drops whole
+replies of digits. So when the agent names a card and the customer then speaks, with no card number heard,
+the customer's speaking seconds (tone timeline) that none of their words touch are redacted as a card
+number too, with a note (``card_unheard_window_s``, ``card_unheard_min_s``).
+
 No NLP library does this: Microsoft Presidio's pattern recognisers (cards with Luhn, emails, phone
 numbers, UK NHS and US SSN) read written text, and none reads digits spoken as words or split across a
 recogniser's chunks, which is how card numbers reach a transcript; its NER needs a spaCy model that is
@@ -21,7 +26,7 @@ import re
 from typing import Any
 
 from analysis.report_model import Redaction, Report
-from audio_features.sensitive import Finding, find_sensitive
+from audio_features.sensitive import Entity, Finding, asks_for_card, find_sensitive
 from audio_features.thresholds import RedactionSettings
 
 __all__ = ["redact_report"]
@@ -80,6 +85,48 @@ def _walk(node: Any, spans: list[tuple[list[str], str]]) -> Any:
     return node
 
 
+def _unheard_cards(data: dict, findings: list[Finding], settings: RedactionSettings) -> list[tuple[float, float]]:
+    """Spans of the customer's speech after the agent named a card that Whisper wrote no words for, where no
+    card number was heard (``card_unheard_window_s``): the customer's speaking seconds of the tone timeline
+    that no word of theirs touches, merged, kept when they add up to ``card_unheard_min_s``."""
+    timeline = data.get("tone_timeline") or {}
+    customer = timeline.get("parties", {}).get("customer")
+    if customer is None or settings.card_unheard_window_s <= 0:
+        return []
+    step = timeline["resolution_s"]
+    said = [(w["start"], w["end"]) for t in data["turns"] if t["speaker"] == "customer" for w in t["words"]]
+    cards = [(f.start, f.end) for f in findings if f.entity is Entity.CARD]
+    agent = [t for t in data["turns"] if t["speaker"] == "agent"]
+    out: list[tuple[float, float]] = []
+    for turn in agent:
+        if not asks_for_card(turn["text"]):
+            continue
+        start = turn["end"]
+        end = min(
+            [start + settings.card_unheard_window_s]
+            + [t["start"] for t in agent if t["start"] > start and len(t["words"]) >= 3]
+        )
+        if any(a < end and b > start for a, b in cards):
+            continue  # a card number was heard in the reply
+        unheard = [
+            (t - step / 2, t + step / 2)
+            for t, speaking in zip(timeline["t"], customer["speaking"], strict=True)
+            if speaking
+            and start <= t - step / 2 < end
+            and not any(a < t + step / 2 and b > t - step / 2 for a, b in said)
+        ]
+        if len(unheard) * step < settings.card_unheard_min_s:
+            continue
+        merged = [list(unheard[0])]
+        for a, b in unheard[1:]:
+            if a <= merged[-1][1] + 1e-6:
+                merged[-1][1] = b
+            else:
+                merged.append([a, b])
+        out += [(a, b) for a, b in merged if not out or a >= out[-1][1]]
+    return out
+
+
 def redact_report(report: Report, settings: RedactionSettings) -> Report:
     """``report`` with its sensitive spans taken out and listed in ``redactions`` (empty when none were
     found); the report as it is when ``settings.redact`` is off."""
@@ -130,5 +177,13 @@ def redact_report(report: Report, settings: RedactionSettings) -> Report:
             last = n
         turn["words"] = kept
     data = _walk(data, spans)
+    if Entity.CARD.value in settings.redact_entities:
+        for start, end in _unheard_cards(data, findings, settings):
+            redactions.append(Redaction(type="CARD", start=round(start, 3), end=round(end, 3), speaker="customer"))
+            data["notes"].append(
+                f"{start:.0f}-{end:.0f} s: the customer spoke after a card was named and no words were heard; "
+                "redacted as a card number (CALLSCOPE_CARD_UNHEARD_WINDOW_S=0 turns this off)."
+            )
+        redactions.sort(key=lambda r: (r.start, r.end))
     data["redactions"] = [r.model_dump(mode="json", exclude_none=True) for r in redactions]
     return Report.model_validate(data)

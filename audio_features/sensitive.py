@@ -48,7 +48,7 @@ from audio_features.spelled import spelled
 from audio_features.spoken_numbers import Run, SpokenWord, luhn_valid, norm, runs
 from audio_features.thresholds import RedactionSettings
 
-__all__ = ["Entity", "Finding", "find_sensitive", "luhn_valid"]
+__all__ = ["Entity", "Finding", "asks_for_card", "find_sensitive", "luhn_valid"]
 
 
 class Entity(StrEnum):
@@ -97,7 +97,7 @@ _CUES: tuple[tuple[Entity, re.Pattern[str]], ...] = (
     (Entity.SSN, re.compile(r"social security|\bssn\b")),
     (Entity.PHONE, re.compile(r"phone|mobile|landline|cell|call (me|you) (back )?on|reach me|contact number")),
     (Entity.POSTCODE, re.compile(r"\bzip\b|post ?code")),
-    (Entity.CARD, re.compile(r"card number|long number|\bcard\b|(?<!direct )debit|credit")),
+    (Entity.CARD, re.compile(r"card number|long number|\bcards?\b|(?<!direct )debit|credit")),
 )
 #: Each cue's digit counts.
 _CUE_DIGITS = {
@@ -121,6 +121,12 @@ def _cue(words: Sequence[SpokenWord], before: int, start: float, settings: Redac
             if m.start() > where:
                 best, where = entity, m.start()
     return best
+
+
+def asks_for_card(text: str) -> bool:
+    """Whether ``text`` (an agent's turn) names a payment card: the cue after which a card number is expected."""
+    card = dict(_CUES)[Entity.CARD]
+    return card.search(" ".join(norm(w) for w in text.split())) is not None
 
 
 def _cue_between(words: Sequence[SpokenWord], a: Run, b: Run) -> bool:

@@ -229,5 +229,15 @@ class RedactionSettings(_Group):
     missed card number is the failure that matters (PCI DSS 3.3.1), so a part of one is redacted as one."""
     cue_window_s: float = Field(20.0, ge=0)
     """A cue word ("sort code", "expiry", "phone") names a number said within this long after it, s."""
+    card_unheard_window_s: float = Field(20.0, ge=0)
+    """After the agent names a card ("And the card you'd like to use?"), the customer's speech within this long
+    (and before the agent's next turn of three words or more) that Whisper wrote no words for is redacted as
+    a card number, when no card number was heard there: at 8 kHz Whisper drops whole replies of digits (the
+    redaction set, bench/RESULTS.md). The PCI SSC's guidance on telephone payments (Information Supplement,
+    2018) pauses recording while the card is given; this is that pause, found afterwards. 0 turns it off.
+    20 s: a card read in groups takes 5-10 s, after a pause of a few seconds to find it."""
+    card_unheard_min_s: float = Field(2.0, ge=0)
+    """... when that speech lasts at least this long, s (in the tone timeline's seconds): a breath or an "mm"
+    fills one second, a card number five or more."""
     spelled_max_words: int = Field(8, ge=1)
     """Emails, postcodes and NI numbers are looked for over at most this many consecutive words."""

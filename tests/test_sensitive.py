@@ -160,6 +160,42 @@ def test_a_date_said_after_runs_out_is_the_expiry_not_the_code_asked_for_before(
     assert [kind for kind, _ in _found(said)] == ["CARD", "EXPIRY"]
 
 
+def _call(agent_text: str, speaking: range, said: list[tuple[float, float]]) -> dict:
+    """A report's turns and tone timeline: the agent speaks at 0-2 s, the customer in ``speaking`` seconds."""
+    words = [{"start": a, "end": b, "text": "it's", "probability": 0.9} for a, b in said]
+    return {
+        "tone_timeline": {
+            "resolution_s": 1.0,
+            "t": [i + 0.5 for i in range(30)],
+            "parties": {"customer": {"speaking": [i in speaking for i in range(30)]}},
+        },
+        "turns": [
+            {"speaker": "agent", "start": 0.0, "end": 2.0, "text": agent_text, "words": [{}, {}, {}, {}]},
+            {"speaker": "customer", "start": 2.5, "end": 3.0, "text": "It's", "words": words},
+            {"speaker": "agent", "start": 12.0, "end": 14.0, "text": "And the expiry date?", "words": [{}] * 4},
+        ],
+    }
+
+
+def test_a_reply_to_a_card_request_that_whisper_wrote_nothing_for_is_redacted_as_a_card():
+    """Redaction set at 8 kHz: "And the card you'd like to use?", then 5 s of digits with no words written
+    (heldout_002); "Master Carbon Embrace." and nothing over the number (fresh2_003)."""
+    from analysis.redact import _unheard_cards
+
+    asked = "And the card you'd like to use?"
+    assert _unheard_cards(_call(asked, range(2, 9), [(2.5, 3.0)]), [], REDACTION) == [(3.0, 9.0)]
+    # Up to the agent's next turn only, and not when a card number was heard, nor after other questions.
+    assert _unheard_cards(_call(asked, range(2, 20), [(2.5, 3.0)]), [], REDACTION) == [(3.0, 12.0)]
+    heard = find_sensitive(_words("4556 7375 8689 9855", t0=3.0), REDACTION)
+    assert _unheard_cards(_call(asked, range(2, 9), [(2.5, 3.0)]), heard, REDACTION) == []
+    assert _unheard_cards(_call("And your postcode?", range(2, 9), [(2.5, 3.0)]), [], REDACTION) == []
+    # A reply heard in words ("debit card", real bank call), or a breath of a second, is left.
+    assert (
+        _unheard_cards(_call("Which card would you like to replace?", range(2, 4), [(2.2, 3.9)]), [], REDACTION) == []
+    )
+    assert _unheard_cards(_call(asked, range(2, 4), [(2.5, 3.0)]), [], REDACTION) == []
+
+
 def test_luhn_and_a_card_that_fails_it_is_still_redacted():
     assert luhn_valid("4556737586899855") and not luhn_valid("4556737586899856")
     found = find_sensitive(_words("4556 7375 8689 9856"), REDACTION)
