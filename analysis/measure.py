@@ -106,6 +106,7 @@ def judge(measures: Measures, empathy: Empathy, duration_s: float, settings: Set
     }
     if measures.arousal:
         agent, customer = measures.arousal[Role.AGENT], measures.arousal.get(Role.CUSTOMER)
-        verdicts[VerdictName.CALM] = stayed_calm(agent, customer, settings)
+        talk_s = measures.talk.parties[Role.AGENT].talk_time_s
+        verdicts[VerdictName.CALM] = stayed_calm(agent, customer, settings, talk_s)
     verdicts[VerdictName.ACKNOWLEDGED] = acknowledged_feelings(empathy.acknowledgements, settings)
     return Judgement(verdicts)

@@ -18,8 +18,11 @@ costs half the score.
 
 ``stayed_calm`` (arousal as defined in :mod:`audio_features.arousal`):
 
-* ``not_applicable`` when the agent speaks less than ``calm_min_speech_s``:
-  too little to set a baseline.
+* ``not_applicable`` when the agent speaks less than ``calm_min_speech_s``
+  (their speech regions, ``talk_time_s``): too little to set a baseline. Not
+  the tone timeline's speaking bins, which count a second only when the party
+  speaks for half of it: an agent with 12.5 s of short lines ("right", "Okay,
+  let me look at that for you.") filled 9 of them (corpus5 heldout_026).
 * ``failed`` when the agent's sustained arousal events hold
   ``calm_max_aroused_s`` of speech or more.
 * ``passed`` otherwise, whatever the customer does: the customer's arousal is
@@ -168,8 +171,13 @@ def describe_arousal(event: ArousalEvent) -> str:
     return ", ".join(parts) + f" over baseline ({' + '.join(event.cues) or 'mixed cues'})"
 
 
-def stayed_calm(agent: ArousalSummary, customer: ArousalSummary | None, settings: Settings) -> Verdict:
-    """Judge whether the agent's voice stayed near their own baseline (see the module docstring)."""
+def stayed_calm(
+    agent: ArousalSummary, customer: ArousalSummary | None, settings: Settings, talk_s: float | None = None
+) -> Verdict:
+    """Judge whether the agent's voice stayed near their own baseline (see the module docstring).
+
+    ``talk_s``: the agent's speech, s (:class:`~audio_features.talk_metrics.PartyMetrics`); without it, the
+    speaking bins of their tone timeline."""
     thresholds = {
         "max_aroused_s": settings.calm_max_aroused_s,
         "min_speech_s": settings.calm_min_speech_s,
@@ -181,12 +189,13 @@ def stayed_calm(agent: ArousalSummary, customer: ArousalSummary | None, settings
         "min_event_s": settings.arousal_min_s,
         "baseline_fraction": settings.tone_baseline_fraction,
     }
-    if agent.speech_s < settings.calm_min_speech_s:
+    spoke_s = agent.speech_s if talk_s is None else talk_s
+    if spoke_s < settings.calm_min_speech_s:
         return Verdict(
             Result.NOT_APPLICABLE,
             None,
             [
-                f"The agent spoke for {agent.speech_s:.0f} s, less than the {settings.calm_min_speech_s:g} s "
+                f"The agent spoke for {spoke_s:.0f} s, less than the {settings.calm_min_speech_s:g} s "
                 "needed to set a baseline."
             ],
             [],

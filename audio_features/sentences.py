@@ -35,7 +35,7 @@ FEELING_WORDS = (
     "can't sleep", "barely slept", "sad", "heartbroken", "devastated", "passed away", "died", "funeral", "grief",
     "crying", "in tears", "disappointed", "disappointing", "let down", "gutted", "embarrassed", "embarrassing",
     "humiliating", "humiliated", "ashamed", "mortified", "silly", "stupid", "exhausted", "shattered", "worn out",
-    "drained", "at the end of my", "beside myself", "upset", "awful", "horrible", "nightmare",
+    "drained", "tired", "at the end of my", "beside myself", "upset", "awful", "horrible", "nightmare",
     # Idioms of the same feelings, as callers say them.
     "at my wits' end", "can't cope", "had enough", "running on empty", "running on fumes", "losing my mind",
     "pulling my hair out", "heartbreaking", "breaks my heart", "going round in circles", "the last straw",

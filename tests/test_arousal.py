@@ -135,6 +135,9 @@ def test_verdict_not_applicable_without_enough_agent_speech():
     agent = find_arousal("agent", _tone(speaking=speaking), [], SETTINGS)
     verdict = stayed_calm(agent, None, SETTINGS)
     assert verdict.result is Result.NOT_APPLICABLE and verdict.score is None
+    # Speech time is the agent's speech regions when given: short lines fill fewer whole speaking bins.
+    assert stayed_calm(agent, None, SETTINGS, talk_s=8.0).result is Result.NOT_APPLICABLE
+    assert stayed_calm(agent, None, SETTINGS, talk_s=12.5).result is Result.PASSED
 
 
 @pytest.mark.parametrize(

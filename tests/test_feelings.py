@@ -111,12 +111,20 @@ def test_a_follow_up_after_being_heard_is_the_same_feeling(model):
 
 
 @pytest.mark.models
-def test_a_new_feeling_after_being_heard_is_a_new_episode(model):
+@pytest.mark.parametrize(
+    "said",
+    [
+        "And now I'm terrified the pipes will freeze.",
+        # As Whisper heard it at 8 kHz (corpus5 heldout_044): "tired" names a feeling too.
+        "And now I'm very tired, so I'm going to freeze that out.",
+    ],
+)
+def test_a_new_feeling_after_being_heard_is_a_new_episode(model, said):
     """Near miss of class 5: a fear with its own feeling word, ignored, still counts."""
     records = [
         {"speaker": "customer", "start": 0.0, "end": 5.0, "text": FEELING},
         {"speaker": "agent", "start": 5.5, "end": 9.0, "text": HEARD},
-        {"speaker": "customer", "start": 9.5, "end": 12.0, "text": "And now I'm terrified the pipes will freeze."},
+        {"speaker": "customer", "start": 9.5, "end": 12.0, "text": said},
         {"speaker": "agent", "start": 12.5, "end": 15.0, "text": "What's the postcode of the property, please?"},
     ]
     verdict, acks = _judge(model, records)
