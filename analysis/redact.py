@@ -22,6 +22,7 @@ not published on PyPI (a GitHub download at run time, which this project never d
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -94,27 +95,26 @@ def _unheard_cards(data: dict, findings: list[Finding], settings: RedactionSetti
     if customer is None or settings.card_unheard_window_s <= 0:
         return []
     step = timeline["resolution_s"]
-    said = [(w["start"], w["end"]) for t in data["turns"] if t["speaker"] == "customer" for w in t["words"]]
+    speaking = customer["speaking"]
+    # Which seconds a word of the customer's touches, once for the call (word times are not always in order).
+    touched = [False] * len(speaking)
+    for turn in data["turns"]:
+        for w in turn["words"] if turn["speaker"] == "customer" else ():
+            for i in range(max(0, int(w["start"] // step)), min(len(touched), math.ceil(w["end"] / step))):
+                touched[i] = True
     cards = [(f.start, f.end) for f in findings if f.entity is Entity.CARD]
     agent = [t for t in data["turns"] if t["speaker"] == "agent"]
     out: list[tuple[float, float]] = []
-    for turn in agent:
+    for k, turn in enumerate(agent):
         if not asks_for_card(turn["text"]):
             continue
         start = turn["end"]
-        end = min(
-            [start + settings.card_unheard_window_s]
-            + [t["start"] for t in agent if t["start"] > start and len(t["words"]) >= 3]
-        )
+        later = (t["start"] for t in agent[k + 1 :] if t["start"] > start and len(t["words"]) >= 3)
+        end = min(start + settings.card_unheard_window_s, next(later, math.inf))
         if any(a < end and b > start for a, b in cards):
             continue  # a card number was heard in the reply
-        unheard = [
-            (t - step / 2, t + step / 2)
-            for t, speaking in zip(timeline["t"], customer["speaking"], strict=True)
-            if speaking
-            and start <= t - step / 2 < end
-            and not any(a < t + step / 2 and b > t - step / 2 for a, b in said)
-        ]
+        bins = range(math.ceil(start / step - 1e-9), min(len(speaking), math.ceil(end / step - 1e-9)))
+        unheard = [(i * step, (i + 1) * step) for i in bins if speaking[i] and not touched[i]]
         if len(unheard) * step < settings.card_unheard_min_s:
             continue
         merged = [list(unheard[0])]
