@@ -35,6 +35,9 @@ __all__ = ["redact_report"]
 _WRITTEN_CARD = re.compile(r"\b\d(?:[ -]?\d){11,}\b")
 _WRITTEN_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _TOKEN = re.compile(r"\S+")
+#: An agent turn of at least this many words ends the customer's reply to a card request (a shorter one,
+#: "okay", "mm-hmm", is the agent listening while the number is read out).
+CARD_REPLY_ENDS_WORDS = 3
 #: Parts of the report that hold no transcript text (file names, model names, timings).
 _SKIP = frozenset({"source", "models", "timings", "thresholds", "redactions", "speakers"})
 
@@ -109,7 +112,7 @@ def _unheard_cards(data: dict, findings: list[Finding], settings: RedactionSetti
         if not asks_for_card(turn["text"]):
             continue
         start = turn["end"]
-        later = (t["start"] for t in agent[k + 1 :] if t["start"] > start and len(t["words"]) >= 3)
+        later = (t["start"] for t in agent[k + 1 :] if t["start"] > start and len(t["words"]) >= CARD_REPLY_ENDS_WORDS)
         end = min(start + settings.card_unheard_window_s, next(later, math.inf))
         if any(a < end and b > start for a, b in cards):
             continue  # a card number was heard in the reply
