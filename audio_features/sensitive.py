@@ -99,6 +99,7 @@ _CUES: tuple[tuple[Entity, re.Pattern[str]], ...] = (
     (Entity.POSTCODE, re.compile(r"\bzip\b|post ?code")),
     (Entity.CARD, re.compile(r"card number|long number|\bcards?\b|(?<!direct )debit|credit")),
 )
+_CARD_CUE = dict(_CUES)[Entity.CARD]
 #: Each cue's digit counts.
 _CUE_DIGITS = {
     Entity.CVV: range(3, 5),
@@ -125,8 +126,7 @@ def _cue(words: Sequence[SpokenWord], before: int, start: float, settings: Redac
 
 def asks_for_card(text: str) -> bool:
     """Whether ``text`` (an agent's turn) names a payment card: the cue after which a card number is expected."""
-    card = dict(_CUES)[Entity.CARD]
-    return card.search(" ".join(norm(w) for w in text.split())) is not None
+    return _CARD_CUE.search(" ".join(norm(w) for w in text.split())) is not None
 
 
 def _cue_between(words: Sequence[SpokenWord], a: Run, b: Run) -> bool:
@@ -140,7 +140,8 @@ def _cards(words: Sequence[SpokenWord], runs: list[Run], settings: RedactionSett
     found, used = [], set()
     i = 0
     while i < len(runs):
-        cued = _cue(words, runs[i].words[0], runs[i].start, settings) == Entity.CARD
+        cue = _cue(words, runs[i].words[0], runs[i].start, settings)
+        cued = cue == Entity.CARD
         shortest = settings.card_min_digits - (1 if cued else 0)
         ends, total, digits, reach = [], 0, "", i
         for j in range(i, len(runs)):
@@ -164,7 +165,6 @@ def _cards(words: Sequence[SpokenWord], runs: list[Run], settings: RedactionSett
         # The longest grouping that passes the Luhn check, else the longest.
         best = max(ends)[1] if ends else None
         kind = Entity.CARD
-        cue = _cue(words, runs[i].words[0], runs[i].start, settings)
         if best is not None and _named_by_cue(cue, runs[i]) and not max(ends)[0]:
             # "Account number 41234567, short chord 204567" (the "sort code" cue misheard), "it's 077 ... 569,
             # but not 4 9": after a cue of another kind, a run with that kind's count of digits is that kind,
