@@ -57,6 +57,13 @@ class ModelSettings(_Group):
     """30-second windows Whisper decodes at once (faster-whisper's ``BatchedInferencePipeline``); 1 decodes them
     one after another. 8 halved transcription time of a 5-minute call on 2 cores, with the same words
     (bench/RESULTS.md)."""
+    whisper_vad: bool = True
+    """Whether faster-whisper's own Silero VAD (threshold 0.5) scans the speech regions again before decoding.
+    Off, Whisper decodes the regions this project found (per channel, or diarization) as they are, grouped into
+    its 30 s windows. On the redaction set off finds more (139 of 188 sensitive values against 128: at 8 kHz the
+    second pass kept 0.9 s of a customer's 7 s reply, and a card number's 16 digits were never written), but on
+    the real calls it read worse (bank mono WER 0.242 against 0.219; 5 feeling moments on the car-repair stereo
+    calls against 1), so it stays on (bench/RESULTS.md, 2026-12-07 session 4)."""
     cpu_threads: int = Field(0, ge=0)
     """Threads for CTranslate2 and torch. Default: every core this process may use."""
     language: str = ""

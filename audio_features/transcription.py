@@ -1,11 +1,11 @@
-"""Speech to words with timestamps: faster-whisper, with its Silero VAD.
+"""Speech to words with timestamps: faster-whisper.
 
 When the caller already knows where speech is (the stereo activity detector,
 or diarization), only those regions are transcribed: they are cut out,
 joined with short silences, run through faster-whisper (whose Silero VAD then
-scans only candidate speech, not the whole call), and the word times are
-mapped back to the call's clock. On a stereo call each channel is mostly the
-other party's turn, so this halves the VAD work.
+scans only candidate speech, not the whole call; with ``whisper_vad`` off it
+does not, and the regions are decoded as they are, grouped into Whisper's 30 s
+windows), and the word times are mapped back to the call's clock.
 
 The model is loaded once per process and reused, so an RQ worker pays the
 load once (see the README on workers). Segments come from a generator; they
@@ -30,6 +30,25 @@ SAMPLE_RATE = 16000
 #: Silence put between cut-out regions, s: long enough that Whisper does not
 #: run words of two regions together.
 REGION_GAP_S = 0.3
+
+
+#: Whisper's window, s: the most audio one decoding step hears.
+WINDOW_S = 30.0
+#: A region longer than a window is cut at its quietest frame of this length, s ...
+CUT_FRAME_S = 0.1
+#: ... found in this last stretch before the window ends, s.
+CUT_SEARCH_S = 5.0
+
+
+def _quietest(audio: np.ndarray, a: float, b: float) -> float:
+    """The start, s, of the ``CUT_FRAME_S`` frame of least energy in ``audio[a:b]`` (s)."""
+    frame = int(CUT_FRAME_S * SAMPLE_RATE)
+    part = audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
+    n = len(part) // frame
+    if n < 2:
+        return b
+    energy = np.square(part[: n * frame].astype(np.float64)).reshape(n, frame).sum(axis=1)
+    return a + int(np.argmin(energy[1:]) + 1) * CUT_FRAME_S
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,23 @@ class _RegionClock:
         start, end = self.regions[i]
         return min(start + offset, end)
 
+    def clips(self, joined: np.ndarray) -> list[tuple[float, float]]:
+        """Whisper's windows over the joined regions, (start, end) in joined s: whole regions, one after
+        another, while they fit in ``WINDOW_S``; a longer region is cut at its quietest ``CUT_FRAME_S``
+        in the last ``CUT_SEARCH_S`` before the window ends."""
+        out: list[tuple[float, float]] = []
+        for (start, end), at in zip(self.regions, self.joined_starts, strict=True):
+            a, b = at, at + (end - start)
+            while b - a > WINDOW_S:
+                cut = _quietest(joined, a + WINDOW_S - CUT_SEARCH_S, a + WINDOW_S)
+                out.append((a, cut))
+                a = cut
+            if out and b - out[-1][0] <= WINDOW_S and a - out[-1][1] <= REGION_GAP_S + 1e-6:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
+        return out
+
     def word(self, t0: float, t1: float) -> tuple[float, float]:
         """A word's (start, end) on the original track, from its times in the joined regions."""
         first, last = self._locate(t0)[0], self._locate(max(t0, t1))[0]
@@ -190,6 +226,7 @@ def transcribe(
     regions: list[tuple[float, float]] | None = None,
     language: str | None = None,
     progress: Callable[[float], None] | None = None,
+    clips: list[tuple[float, float]] | None = None,
 ) -> Transcript:
     """Transcribe a 16 kHz mono track with word timestamps.
 
@@ -200,6 +237,8 @@ def transcribe(
             ``None`` for the whole track. Audio outside is not transcribed.
         language: ISO code; ``None`` detects it from the first 30 s of speech.
         progress: Called with the fraction of the track done, 0..1.
+        clips: The windows to decode, (start, end) in s, none over 30 s; with ``settings.whisper_vad`` off,
+            Whisper decodes these and no VAD runs. Set from ``regions``.
 
     Returns:
         The words in time order, times in s on ``audio``'s clock.
@@ -212,7 +251,7 @@ def transcribe(
         probability = None
         if not language:
             language, probability = detect_language([joined], settings)
-        inner = transcribe(joined, settings, language=language, progress=progress)
+        inner = transcribe(joined, settings, language=language, progress=progress, clips=clock.clips(joined))
         words = [Word(*clock.word(w.start, w.end), w.text, w.probability) for w in inner.words]
         if probability is None:  # the language was given, or Whisper detected it
             probability = inner.language_probability
@@ -231,12 +270,17 @@ def transcribe(
         condition_on_previous_text=False,
     )
     audio = audio.astype(np.float32, copy=False)
+    own_clips = clips is not None and not settings.whisper_vad
     if settings.batch_size > 1:
         from faster_whisper import BatchedInferencePipeline
 
         pipeline = BatchedInferencePipeline(model)
+        if own_clips:
+            options.update(vad_filter=False, clip_timestamps=[{"start": a, "end": b} for a, b in clips])
         segments, info = pipeline.transcribe(audio, batch_size=settings.batch_size, **options)
     else:
+        if own_clips:
+            options.update(vad_filter=False, clip_timestamps=[t for clip in clips for t in clip])
         segments, info = model.transcribe(audio, **options)
     duration_s = max(len(audio) / SAMPLE_RATE, 1e-9)
     words: list[Word] = []

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from audio_features.transcription import REGION_GAP_S, _RegionClock, heard
+from audio_features.transcription import REGION_GAP_S, SAMPLE_RATE, WINDOW_S, _RegionClock, heard
 
 
 def test_words_map_back_to_their_region():
@@ -28,6 +29,45 @@ def test_a_word_stretched_over_the_inserted_silence_stays_in_one_region():
     # Mostly in region 2: kept there, from its start.
     assert clock.word(1.95, 2.3 + 0.5) == pytest.approx((20.0, 20.5))
     assert REGION_GAP_S == 0.3
+
+
+def test_regions_become_whisper_windows_of_at_most_30_s():
+    """Whole regions go together while they fit in a window; a longer one is cut at its quietest frame."""
+    regions = [(0.0, 10.0), (12.0, 22.0), (30.0, 45.0), (50.0, 120.0)]
+    clock = _RegionClock(regions)
+    joined = np.full(int(clock.joined_starts[-1] + 70.0 + REGION_GAP_S) * SAMPLE_RATE, 0.1, dtype=np.float32)
+    quiet = clock.joined_starts[3] + 27.0  # a pause inside the 70 s region, 3 s before its first window ends
+    joined[int(quiet * SAMPLE_RATE) : int((quiet + 0.1) * SAMPLE_RATE)] = 0.0
+    clips = clock.clips(joined)
+    assert all(b - a <= WINDOW_S + 1e-9 for a, b in clips)
+    # Regions 1 and 2 share a window (20.3 s); region 3 does not fit beside them.
+    assert clips[0] == pytest.approx((0.0, 20.3))
+    assert clips[1] == pytest.approx((clock.joined_starts[2], clock.joined_starts[2] + 15.0))
+    # The long region: cut at its pause, then where a window ends (no quieter frame there), then the rest.
+    assert clips[2] == pytest.approx((clock.joined_starts[3], quiet), abs=0.01)
+    assert clips[-1][1] == pytest.approx(clock.joined_starts[3] + 70.0)
+    assert sum(b - a for a, b in clips[2:]) == pytest.approx(70.0)
+
+
+REDACTION_CALL = Path(__file__).resolve().parent.parent / "fixtures" / "calls" / "redact_fresh2_003_8k_mulaw.wav"
+
+
+def test_with_whisper_vad_off_the_speech_found_is_decoded_as_it_is(settings):
+    """The redaction set's fresh2_003 at 8 kHz (``python -m fixtures.redaction --keep fresh2/redact_fresh2_003``).
+
+    Issue 17: the customer's channel is speech from 3.2 to 9.9 s (a card named, then 16 digits read as
+    pairs), and the activity detector found it; faster-whisper's own Silero VAD, run again over those
+    regions, kept 0.9 s of them, so the card number was never written and could not be redacted. With
+    ``whisper_vad`` off (not the default: see its setting) the regions are decoded as they are.
+    """
+    from audio_features.decode import decode_file
+    from audio_features.transcription import transcribe
+
+    audio = decode_file(REDACTION_CALL, max_duration_s=600)
+    models = settings.models.model_copy(update={"whisper_vad": False})
+    words = transcribe(audio.samples[1], models, regions=[(3.0, 10.2)], language="en").words
+    digits = sum(c.isdigit() for w in words if 4.5 <= w.start <= 10.2 for c in w.text)
+    assert digits >= 12, [w.text for w in words]
 
 
 def test_heard_is_the_geometric_mean():
