@@ -37,7 +37,9 @@ Definitions (thresholds are settings in :mod:`audio_features.config`):
   was silenced is still judged on A's speech regions). Starting inside a
   longer pause is turn-taking, and so is a *terminal overlap*: B coming in on
   A's last word (A starts no word after *t*, and A's stretch of talk ends less
-  than ``terminal_overlap_s`` after *t*). It is *successful* when A's stretch
+  than ``terminal_overlap_s`` after *t*), and so is coming in on A's closing
+  (A's words from *t* are thanks and farewells: overlap is ordinary in the
+  closing sequence, Schegloff & Sacks 1973). It is *successful* when A's stretch
   ends within ``interruption_success_s`` after *t* (A was silenced);
   ``interrupted_words_after`` counts A's words that start after *t* in that
   stretch.
@@ -61,14 +63,7 @@ from audio_features.transcription import Word
 from audio_features.turns import Turn
 from audio_features.utterances import Utterance, utterances_of
 
-__all__ = [
-    "Backchannel",
-    "Interruption",
-    "TurnSwitch",
-    "TurnTaking",
-    "Utterance",
-    "analyse_turn_taking",
-]
+__all__ = ["Backchannel", "Interruption", "TurnSwitch", "TurnTaking", "Utterance", "analyse_turn_taking"]
 #: Utterances with words shorter than this are alignment artefacts (Whisper's zero-length words), s.
 MIN_WORDED_S = 0.05
 
@@ -293,6 +288,8 @@ def _interruptions(
         # A went on is measured to the end of A's stretch, pauses included: A carrying on after a
         # breath with words Whisper did not hear under B's is still A holding the floor.
         if not after and stretch.end - t < settings.terminal_overlap_s:
+            continue
+        if after and is_closing(after):  # A's talk from t is thanks and farewells: the closing, not the floor
             continue
         found.append(
             Interruption(

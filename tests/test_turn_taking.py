@@ -98,6 +98,18 @@ def test_terminal_overlap_is_not_an_interruption():
     assert tt.interruptions == []
 
 
+def test_coming_in_on_a_closing_is_not_an_interruption():
+    """corpus6 heldout_012 polite (stereo, 16 kHz): the customer's "No, that's all for today, thanks." and the
+    agent's "Thank you for calling, have a great day." (heard as "... Then what made today?", so no closing)
+    starting 0.08 s before Whisper's "thanks" began. Overlap in the closing sequence is no cut-in; a customer
+    who goes on past their thanks is still cut in on."""
+    customer = turn("customer", 0.0, "no that's all for today thanks")  # "thanks" 1.50-1.75 s
+    agent = turn("agent", 1.4, "thank you for calling then what made today")
+    assert analyse([customer, agent]).interruptions == []
+    customer = turn("customer", 0.0, "no that's all for today thanks but the bill is still wrong")
+    assert [i.by for i in analyse([customer, agent]).interruptions] == ["agent"]
+
+
 def test_coming_in_on_a_last_heard_word_is_a_cut_in_when_the_speaker_goes_on_after_a_breath():
     """Corpus tune call (stereo): the agent came in on the customer's last transcribed word, and the
     customer went on after a 0.4 s breath with words Whisper did not hear under the agent's. The customer
