@@ -167,11 +167,14 @@ def is_hum(tokens: list[str], max_units: int) -> bool:
 
 
 def hums_as_one(tokens: list[str]) -> list[str]:
-    """A run of hummed letters is one vocalisation: Whisper spells a long 'mm hmm' as "M -M -H -N -N."."""
+    """A run of hummed letters is one vocalisation: Whisper spells a long 'mm hmm' as "M -M -H -N -N.". A letter
+    it joins to the run with a hyphen is part of the spelling, hummed or not ("M -M -H -M -E -N" for a 1.4 s
+    "mm hmm", corpus6 tune_037)."""
     out: list[str] = []
     run: list[str] = []
     for t in [*tokens, ""]:
-        if t and _HUM.match(t.replace("-", "")):
+        spelled = run and t.startswith("-") and len(t) == 2 and t[1].isalpha()
+        if t and (_HUM.match(t.replace("-", "")) or spelled):
             run.append(t.replace("-", ""))
             continue
         if run:
