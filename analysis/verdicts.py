@@ -237,6 +237,7 @@ def acknowledged_feelings(acks: list[Acknowledgement], settings: Settings) -> Ve
         "feeling_margin": settings.empathy_feeling_margin,
         "probe_min": settings.empathy_probe_min,
         "clear_margin": settings.empathy_clear_margin,
+        "clear_probe": settings.empathy_clear_probe,
         "episode_gap_s": settings.empathy_episode_gap_s,
         "ack_margin": settings.empathy_ack_margin,
         "reply_turns": settings.empathy_reply_turns,

@@ -60,7 +60,8 @@ QM).
 
 An episode is **clear** when it rests on more than one cue: a feeling word
 or an aroused voice besides the meaning, two or more feeling sentences, or a
-meaning alone that clears its bar by ``empathy_clear_margin``. An episode that
+meaning alone that clears its bar by ``empathy_clear_margin`` and that the
+probe reads as a feeling (``empathy_clear_probe``). An episode that
 is not clear and was not acknowledged is reported but not scored: one weak
 cue must not fail an agent.
 
@@ -106,6 +107,7 @@ class FeelingMoment:
         turn: Index of the customer turn.
         margin: How far the strongest sentence cleared its bar (cosine).
         sentences: How many sentences of the turn express the feeling.
+        probe: The linear probe's log-odds of a feeling for the strongest sentence's clause.
     """
 
     start: float
@@ -117,6 +119,7 @@ class FeelingMoment:
     turn: int
     margin: float = 0.0
     sentences: int = 1
+    probe: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,7 @@ def find_feelings(
         for s in said
     ]
     # Each clause's margin over the bar it must clear; a sentence is its best clause.
-    best: dict[int, tuple[str, float]] = {}
+    best: dict[int, tuple[str, float, float]] = {}
     for i, emotion, margin, probe, clause in zip(owner, emotions, margins, probes, texts, strict=True):
         if probe < settings.empathy_probe_min:
             continue
@@ -202,11 +205,11 @@ def find_feelings(
         if cues[i] == ("semantic",) and said[i].heard(clause) < settings.empathy_min_asr_confidence:
             continue
         if i not in best or margin - needed > best[i][1]:
-            best[i] = (emotion, float(margin - needed))
-    found: dict[int, list[tuple[Sentence, str, float, tuple[str, ...]]]] = {}
-    for i, (emotion, excess) in best.items():
+            best[i] = (emotion, float(margin - needed), float(probe))
+    found: dict[int, list[tuple[Sentence, str, float, tuple[str, ...], float]]] = {}
+    for i, (emotion, excess, probe) in best.items():
         if excess >= 0:
-            found.setdefault(said[i].turn, []).append((said[i], emotion, excess, cues[i]))
+            found.setdefault(said[i].turn, []).append((said[i], emotion, excess, cues[i], probe))
     moments = []
     for turn, items in sorted(found.items()):
         items.sort(key=lambda x: x[0].start)
@@ -223,6 +226,7 @@ def find_feelings(
                 turn=turn,
                 margin=round(strongest[2], 4),
                 sentences=len(items),
+                probe=round(strongest[4], 3),
             )
         )
     return moments
@@ -233,5 +237,5 @@ def is_clear(moments: list[FeelingMoment], settings: EmpathySettings) -> bool:
     return (
         len(cues) > 1
         or sum(m.sentences for m in moments) > 1
-        or max(m.margin for m in moments) >= settings.empathy_clear_margin
+        or any(m.margin >= settings.empathy_clear_margin and m.probe >= settings.empathy_clear_probe for m in moments)
     )

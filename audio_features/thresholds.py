@@ -147,7 +147,16 @@ class EmpathySettings(_Group):
     :mod:`audio_features.empathy` for when it does), s."""
     empathy_clear_margin: float = 0.02
     """An episode whose only cue is the meaning of one sentence is *clear* (scored even when not acknowledged)
-    when that meaning clears its bar by this much; below it, one weak cue does not fail an agent."""
+    when that meaning clears its bar by this much ..."""
+    empathy_clear_probe: float = 0.0
+    """... and the linear probe gives its clause at least these log-odds of being a feeling (0: the probe's own
+    decision boundary, even odds); below either, one weak cue does not fail an agent. The margin alone did not
+    tell two customers' ordinary opening requests in corpus6 (tuning data), heard clearly and read as faint
+    frustration and disappointment ("... I just wanted to let you know I'll be sending the meter reading by post
+    ...", margin 0.026, log-odds -0.4; "... and the direct debit kept the same", 0.037, -0.6), which failed agents
+    on calls with no feeling in them, from feelings said without a feeling word in the development set ("We lost
+    everything in the flood ...", 0.031, +1.0; "... you've cancelled the flight the night before.", 0.034,
+    +0.2); the probe does (bench/RESULTS.md, 2026-12-07 session 4)."""
 
 
 class VerdictSettings(_Group):

