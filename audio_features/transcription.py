@@ -237,8 +237,8 @@ def transcribe(
             ``None`` for the whole track. Audio outside is not transcribed.
         language: ISO code; ``None`` detects it from the first 30 s of speech.
         progress: Called with the fraction of the track done, 0..1.
-        clips: The windows to decode, (start, end) in s, none over 30 s; with ``settings.whisper_vad`` off,
-            Whisper decodes these and no VAD runs. Set from ``regions``.
+        clips: The windows to decode, (start, end) in s, none over 30 s: Whisper decodes these and no VAD
+            runs. Set from ``regions`` when ``settings.whisper_vad`` is off.
 
     Returns:
         The words in time order, times in s on ``audio``'s clock.
@@ -251,7 +251,8 @@ def transcribe(
         probability = None
         if not language:
             language, probability = detect_language([joined], settings)
-        inner = transcribe(joined, settings, language=language, progress=progress, clips=clock.clips(joined))
+        clips = None if settings.whisper_vad else clock.clips(joined)
+        inner = transcribe(joined, settings, language=language, progress=progress, clips=clips)
         words = [Word(*clock.word(w.start, w.end), w.text, w.probability) for w in inner.words]
         if probability is None:  # the language was given, or Whisper detected it
             probability = inner.language_probability
@@ -270,7 +271,7 @@ def transcribe(
         condition_on_previous_text=False,
     )
     audio = audio.astype(np.float32, copy=False)
-    own_clips = clips is not None and not settings.whisper_vad
+    own_clips = clips is not None
     if settings.batch_size > 1:
         from faster_whisper import BatchedInferencePipeline
 
