@@ -67,7 +67,7 @@ def measure(
     )
 
 
-def _sentence_model_info(models: ModelSettings, empathy: EmpathySettings) -> ModelInfo:
+def _sentence_model_info(models: ModelSettings, empathy: EmpathySettings, runtime: str) -> ModelInfo:
     from audio_features.model_store import sentence_model_path
 
     return ModelInfo(
@@ -75,6 +75,7 @@ def _sentence_model_info(models: ModelSettings, empathy: EmpathySettings) -> Mod
         name="all-MiniLM-L6-v2" if not models.sentence_model else models.sentence_model,
         details={
             "path": sentence_model_path(models),
+            "runtime": runtime,
             "feeling_margin": empathy.empathy_feeling_margin,
             "ack_margin": empathy.empathy_ack_margin,
         },
@@ -94,7 +95,7 @@ def empathize(attribution: Attribution, measures: Measures, settings: Settings) 
     upset = measures.arousal[Role.CUSTOMER].events if Role.CUSTOMER in measures.arousal else []
     feelings = find_feelings(attribution.turns, model, settings.empathy, upset)
     acknowledgements = find_acknowledgements(feelings, attribution.turns, model, settings.empathy)
-    return Empathy(feelings, acknowledgements, _sentence_model_info(settings.models, settings.empathy))
+    return Empathy(feelings, acknowledgements, _sentence_model_info(settings.models, settings.empathy, model.runtime))
 
 
 def judge(measures: Measures, empathy: Empathy, duration_s: float, settings: Settings) -> Judgement:

@@ -89,6 +89,10 @@ class ModelSettings(_Group):
     sentence_model: str = ""
     """Sentence-embedding model of the empathy stage: empty for the bundled all-MiniLM-L6-v2, a local sentence-
     transformers directory, or a Hugging Face hub name when online."""
+    sentence_encoder: Literal["numpy", "torch"] = "numpy"
+    """What runs it: ``numpy`` (:mod:`audio_features.bert_numpy`, for a mean-pooled BERT such as the bundled
+    model; others fall back to torch) or ``torch`` (sentence-transformers). The same embeddings to about 1e-6;
+    numpy keeps PyTorch out of a stereo analysis, which needs no other torch model (bench/RESULTS.md)."""
 
     @field_validator("compute_type")
     @classmethod

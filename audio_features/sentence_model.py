@@ -37,10 +37,11 @@ def neutral_exemplars(exemplars: dict) -> list[str]:
 class EmpathyModel:
     """The sentence encoder with its exemplar sets embedded once, and the feeling probe fitted on them."""
 
-    def __init__(self, encoder, exemplars: dict) -> None:
+    def __init__(self, encoder, exemplars: dict, runtime: str = "sentence-transformers") -> None:
         from sklearn.linear_model import LogisticRegression
 
         self._encoder = encoder
+        self.runtime = runtime  # what runs the encoder: "numpy" or "sentence-transformers"
         self.emotions = list(exemplars["feelings"])
         groups = {**{f"feeling:{e}": exemplars["feelings"][e] for e in self.emotions}}
         groups |= {"neutral": neutral_exemplars(exemplars), "ack": exemplars["acknowledging"]}
@@ -87,7 +88,11 @@ def _exemplars() -> dict:
 
 
 @lru_cache(maxsize=2)
-def _cached_model(path: str, threads: int) -> EmpathyModel:
+def _cached_model(path: str, threads: int, encoder: str) -> EmpathyModel:
+    from audio_features.bert_numpy import BertEncoder, supports
+
+    if encoder == "numpy" and supports(path):
+        return EmpathyModel(BertEncoder(path), _exemplars(), runtime="numpy")
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -96,7 +101,8 @@ def _cached_model(path: str, threads: int) -> EmpathyModel:
 
 
 def load_empathy_model(settings: ModelSettings) -> EmpathyModel:
-    """The encoder and embedded exemplars, loaded once per process (workers reuse it)."""
+    """The encoder and embedded exemplars, loaded once per process (workers reuse it); the encoder is NumPy's
+    or sentence-transformers' (``settings.sentence_encoder``)."""
     from audio_features.model_store import sentence_model_path
 
-    return _cached_model(sentence_model_path(settings), settings.cpu_threads)
+    return _cached_model(sentence_model_path(settings), settings.cpu_threads, settings.sentence_encoder)
