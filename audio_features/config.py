@@ -53,10 +53,12 @@ class ModelSettings(_Group):
     beam_size: int = Field(5, ge=1)
     """Whisper beam width. 5 lowers 8 kHz word error rate from 16 % to 11 % at 1.1x the time of greedy decoding
     (RECIPES.md)."""
-    batch_size: int = Field(8, ge=1)
+    batch_size: int = Field(4, ge=1)
     """30-second windows Whisper decodes at once (faster-whisper's ``BatchedInferencePipeline``); 1 decodes them
-    one after another. 8 halved transcription time of a 5-minute call on 2 cores, with the same words
-    (bench/RESULTS.md)."""
+    one after another. Batching halved transcription time of a 5-minute call on 2 cores, with the same words
+    (bench/RESULTS.md). 4 (8 before): the same words as 8 on a 5-minute stereo call and two real calls, 0-8 %
+    more transcription time on 2 cores, and 190 MB less at peak (a 5-minute stereo analysis 962 MB against
+    1154 MB; mono 1851 against 2082 MB; bench/RESULTS.md, 2026-12-07 session 4)."""
     whisper_vad: bool = True
     """Whether faster-whisper's own Silero VAD (threshold 0.5) scans the speech regions again before decoding.
     Off, Whisper decodes the regions this project found (per channel, or diarization) as they are, grouped into
