@@ -144,7 +144,7 @@ class _RegionClock:
                 cut = _quietest(joined, a + WINDOW_S - CUT_SEARCH_S, a + WINDOW_S)
                 out.append((a, cut))
                 a = cut
-            if out and b - out[-1][0] <= WINDOW_S and a - out[-1][1] <= REGION_GAP_S + 1e-6:
+            if out and b - out[-1][0] <= WINDOW_S:
                 out[-1] = (out[-1][0], b)
             else:
                 out.append((a, b))
