@@ -130,3 +130,19 @@ def test_verdict_acknowledged_feelings(analyze, name, suffix):
     if name == "upset_customer":
         # The customer's raised voice supports the words.
         assert any("arousal" in m["cues"] for m in report["feeling_moments"])
+
+
+@pytest.mark.models
+def test_raised_replies_with_a_calm_phrase_between_them_are_one_flare_up(analyze):
+    """The corpus's tune_041 talks_over, stereo 8 kHz through GSM (kept by ``python -m fixtures.corpus --keep``).
+
+    Issue 14: the agent speaks 6 s at their own level, then answers in a raised voice (+9 dB) three times,
+    18.3-21.2 s, 23.1-26.8 s and 29.1-31.8 s. With a half-call baseline the first raised line sat inside the
+    baseline, and with a 2 s bridge the calm seconds in the middle reply split the aroused ones into two
+    groups of 2 and 3 s, each under the 4 s bar: "stayed calm" passed.
+    """
+    report = analyze(CALLS / "corpus_tune_041_talks_over_stereo_8k.flac")
+    verdict = report["verdicts"]["stayed_calm"]
+    assert verdict["result"] == "failed", verdict["reasons"]
+    [event] = [e for e in report["arousal_events"] if e["speaker"] == "agent"]
+    assert 17.5 <= event["start"] and event["end"] <= 33 and event["aroused_s"] >= 4, event
