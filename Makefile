@@ -10,6 +10,7 @@
 #   make lint    ruff check and format check
 #   make vendor  re-vendor uPlot and axe-core from npm, integrity-checked (VENDOR.md beside each)
 #   make bench-pages  review page load time in Chromium for a 10-minute call
+#   make bench-peer   callscope against a do-it-yourself faster-whisper + pyannote pipeline (speed, memory, DER, WER)
 #   make bench-real   the real recorded calls of ../shared/data/real against their labels (DER, WER, verdicts)
 #   make corpus       generate the synthetic corpus of voiced calls (installs the synthesisers if missing)
 #   make bench-corpus the verdicts on the corpus, tuning voices and held-out voices apart
@@ -27,7 +28,7 @@ export HF_HUB_OFFLINE ?= 1
 export PYANNOTE_METRICS_ENABLED ?= false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo test test-e2e bench bench-service bench-pages bench-real bench-corpus corpus models lint format lock fixtures clean serve vendor
+.PHONY: setup demo test test-e2e bench bench-service bench-pages bench-peer bench-real bench-corpus corpus models lint format lock fixtures clean serve vendor
 
 setup: $(VENV)/.models-ok
 
@@ -79,6 +80,9 @@ bench: setup
 	$(BIN)/python -m bench.events
 	$(BIN)/python -m bench.empathy
 	$(BIN)/python -m bench.real
+
+bench-peer: setup
+	$(BIN)/python -m bench.versus
 
 bench-real: setup
 	$(BIN)/python -m bench.real

@@ -60,3 +60,11 @@ def test_the_check_sees_an_upward_import_anywhere_in_a_module():
     assert imported_packages(source) == {"service", "workers"}
     assert imported_packages("from store.db import Call") - ALLOWED["analysis"] == {"store"}
     assert "service" not in ALLOWED["workers"] and "workers" not in ALLOWED["service"]
+
+
+def test_the_peer_pipeline_imports_nothing_from_callscope():
+    """``bench/peer.py`` is the do-it-yourself pipeline callscope is measured against (issue 19): it must be
+    built from faster-whisper and pyannote alone, or the comparison measures callscope against itself."""
+    source = (ROOT / "bench" / "peer.py").read_text()
+    assert imported_packages(source) == set()
+    assert "from bench" not in source and "import bench" not in source and "fixtures" not in source
