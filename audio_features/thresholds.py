@@ -80,7 +80,8 @@ class ToneSettings(_Group):
     before their voice rises had their first raised lines inside a half-call baseline, which took 1-3 dB off
     every later delta (corpus6 tune_005 and _041 talks_over: raised lines read at +5 to +7 dB for +9 dB
     spoken). On the real calls the baseline level is a median over hundreds of voiced frames either way, and
-    no arousal event appeared (bench/RESULTS.md). 1.0 uses the whole call (then a party who is agitated for
+    no agent arousal event appeared (with ``arousal_bridge_s`` at 6 s, one car-repair customer's did:
+    bench/RESULTS.md). 1.0 uses the whole call (then a party who is agitated for
     most of the call sets their own baseline). A party agitated from their first word cannot be told from
     their baseline by any setting."""
     arousal_loudness_db: float = 6.0

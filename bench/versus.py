@@ -34,6 +34,7 @@ import time
 import warnings
 from pathlib import Path
 
+from bench.real import _fmt
 from bench.reference import attributed_wer, der, real_calls
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,10 +57,12 @@ def _files(groups: set[str]) -> list[tuple[str, str, Path, object]]:
     return out
 
 
-def _run(cmd: list[str]) -> tuple[list[str], float, float]:
-    """Run ``cmd``; its stdout lines, wall seconds and peak RSS (MB, from the kernel's rusage of the child)."""
+def _run(cmd: list[str], threads: int) -> tuple[list[str], float, float]:
+    """Run ``cmd`` on ``threads`` threads; its stdout lines, wall seconds and peak RSS (MB, from the kernel's
+    rusage of the child)."""
     started = time.perf_counter()
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "HF_HUB_OFFLINE": "1", "PYANNOTE_METRICS_ENABLED": "false"}
+    env["CALLSCOPE_CPU_THREADS"] = str(threads)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
     lines = proc.stdout.read().splitlines()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -125,26 +128,26 @@ def _worker_child(paths: list[str]) -> None:
 
 
 def _callscope(shape: str, files: list, threads: int) -> list[dict]:
-    os.environ["CALLSCOPE_CPU_THREADS"] = str(threads)
     if shape == "worker":
-        lines, _, rss = _run([sys.executable, "-m", "bench.versus", "--worker-child", *[str(f[2]) for f in files]])
+        child = [sys.executable, "-m", "bench.versus", "--worker-child", *[str(f[2]) for f in files]]
+        lines, _, rss = _run(child, threads)
         rows = [json.loads(x) for x in lines if x.startswith("{")]
         return [{"seconds": r["seconds"], "rss": rss, "report": r["report"], "load_s": r.get("load_s")} for r in rows]
     out = []
     for f in files:
-        lines, wall, rss = _run([sys.executable, "-m", "cli.main", "analyze", str(f[2]), "--format", "json"])
+        lines, wall, rss = _run([sys.executable, "-m", "cli.main", "analyze", str(f[2]), "--format", "json"], threads)
         out.append({"seconds": wall, "rss": rss, "report": json.loads("\n".join(lines))})
     return out
 
 
 def _peer(shape: str, files: list, threads: int) -> list[dict]:
     if shape == "worker":
-        lines, _, rss = _run(_peer_cmd([f[2] for f in files], threads))
+        lines, _, rss = _run(_peer_cmd([f[2] for f in files], threads), threads)
         rows = [json.loads(x) for x in lines if x.startswith("{")]
     else:
         rows, rss_each = [], []
         for f in files:
-            lines, wall, rss = _run(_peer_cmd([f[2]], threads))
+            lines, wall, rss = _run(_peer_cmd([f[2]], threads), threads)
             rows.append({**json.loads(lines[-1]), "seconds": wall})
             rss_each.append(rss)
     return [
@@ -161,10 +164,6 @@ def _peer(shape: str, files: list, threads: int) -> list[dict]:
 def _mean(xs: list) -> float | None:
     xs = [x for x in xs if x is not None]
     return statistics.fmean(xs) if xs else None
-
-
-def _f(x: float | None, fmt: str = ".3f") -> str:
-    return "-" if x is None else format(x, fmt)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, run in (("callscope", _callscope), ("peer", _peer)):
             results = run(shape, files, args.threads)
             if results and results[0].get("load_s") is not None:
-                print(f"{shape:6s} {name}: imports and model loading {results[0]['load_s']:.1f} s (not in s below)")
+                what = "imports (its models load inside the first call)" if name == "callscope" else "model loading"
+                print(f"{shape:6s} {name}: {what} {results[0]['load_s']:.1f} s before the first call (not in s below)")
             for (group, mode, path, call), r in zip(files, results, strict=True):
                 d, w = _score(call, r["report"])
                 duration = sf.info(str(path)).duration
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(row)
                 rtf = r["seconds"] / duration if duration else None
                 print(f"{shape:6s} {group:5s} {mode:6s} {path.name[:34]:34s} {name:9s} {r['seconds']:7.1f} "
-                      f"{_f(rtf):>6s} {r['rss']:6.0f} {_f(d):>6s} {_f(w):>6s}", flush=True)  # fmt: skip
+                      f"{_fmt(rtf):>6s} {r['rss']:6.0f} {_fmt(d):>6s} {_fmt(w):>6s}", flush=True)  # fmt: skip
     print("\nper group: calls per hour (one process, 2 cores), peak RSS, mean DER and WER")
     for shape, group, mode in sorted({(r["shape"], r["group"], r["mode"]) for r in rows}):
         sel = {p: [r for r in rows if (r["shape"], r["group"], r["mode"], r["pipeline"]) == (shape, group, mode, p)]
@@ -208,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         per_hour = {p: 3600 / _mean([r["seconds"] for r in v]) for p, v in sel.items()}
         parts = [
-            f"{p} {per_hour[p]:6.1f}/h {max(r['rss_mb'] for r in v):5.0f} MB DER {_f(_mean([r['der'] for r in v]))} "
-            f"WER {_f(_mean([r['wer'] for r in v]))}"
+            f"{p} {per_hour[p]:6.1f}/h {max(r['rss_mb'] for r in v):5.0f} MB DER {_fmt(_mean([r['der'] for r in v]))} "
+            f"WER {_fmt(_mean([r['wer'] for r in v]))}"
             for p, v in sel.items()
         ]
         speed = per_hour["callscope"] / per_hour["peer"]
