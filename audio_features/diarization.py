@@ -21,6 +21,7 @@ from pyannote.core import Annotation
 
 from audio_features.config import Settings
 from audio_features.model_store import campplus_checkpoint, segmentation_checkpoint
+from audio_features.openmp import import_torch
 
 __all__ = ["Diarization", "diarize", "load_pipeline"]
 
@@ -51,6 +52,7 @@ class Diarization:
 def _import_pyannote():
     # pyannote warns at import that torchcodec cannot find system FFmpeg; we
     # never let it decode, so the warning is noise.
+    import_torch()  # CTranslate2 first (audio_features.openmp)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pyannote.audio  # noqa: F401
@@ -62,8 +64,7 @@ def _import_pyannote():
 
 @lru_cache(maxsize=2)
 def _load(segmentation: str, embedding: str, step: float, threshold: float, threads: int):
-    import torch
-
+    torch = import_torch()
     Model, PLDA, SpeakerDiarization = _import_pyannote()
     from audio_features.campplus import CAMPPlusEmbedding
 
@@ -113,8 +114,7 @@ def diarize(audio: np.ndarray, settings: Settings, *, progress: Callable[[float]
     Returns:
         Speaker turns with and without overlap.
     """
-    import torch
-
+    torch = import_torch()
     pipeline = load_pipeline(settings)
     stages = {"segmentation": (0.0, 0.3), "embeddings": (0.3, 0.95)}
 

@@ -93,7 +93,9 @@ def _cached_model(path: str, threads: int, encoder: str) -> EmpathyModel:
 
     if encoder == "numpy" and supports(path):
         return EmpathyModel(BertEncoder(path), _exemplars(), runtime="numpy")
-    import torch
+    from audio_features.openmp import import_torch
+
+    torch = import_torch()
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(threads)
