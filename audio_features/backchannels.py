@@ -22,8 +22,16 @@ Definitions (thresholds are settings in :mod:`audio_features.thresholds`):
     guesses too; but unsure words over the other party's talk with at most
     ``murmur_max_syllables`` syllables in all the speech they touch are a
     murmur however long they last ("Amen, then." for a 1.1 s "mm hmm"): a
-    drawn-out token is longer, not more syllables. Unsure words that are listener tokens and nothing else
-    ("Yeah," heard at 0.19 for a drawn-out "mm hmm") are the exception:
+    drawn-out token is longer, not more syllables. On a party's own channel (stereo),
+    words Whisper *guessed* (heard under ``murmur_max_heard``) that the other party talks straight
+    through (one stretch of their talk, pauses under ``interruption_pause_s`` joined, runs from before
+    them to after them) are a murmur however many there are: no second voice in the party's own
+    transcript can have made Whisper guess, and the holder kept the floor, so neither the words nor their
+    effect claim a turn. At 8 kHz Whisper fills a drawn-out "mm hmm" with guesses of four to six
+    syllables ("And then H and then", "My name is Neymar." at 0.25-0.47, corpus8 drawn_out_backchannel).
+    Words it heard unsurely but not as guesses stay speech ("I can change that." at 0.65, a cut-in the
+    customer talked through), and so do guesses that the other party stops for. Unsure words that are listener
+    tokens and nothing else ("Yeah," heard at 0.19 for a drawn-out "mm hmm") are the exception:
     Whisper's doubt there is over which token it was, not over whether it
     was one. A hum that Whisper spells in letters ("M -M -H -M -N", a
     drawn-out "mm hmm") is another: the letters are the evidence,
@@ -201,6 +209,8 @@ def passes_lexical_test(
     own: Timeline,
     settings: TurnTakingSettings,
     mine: list[Word],
+    *,
+    held_through: bool = False,
 ) -> bool:
     """The lexical test of a backchannel (module docstring); wordless speech by its duration.
 
@@ -211,6 +221,8 @@ def passes_lexical_test(
     heard unsurely: their times are guesses too, and it splits one unsure stretch into several
     utterances ("How can I help?", "I know." for a 2 s "That will update on its own next month." at
     8 kHz), each short on its own. ``mine``: the party's words, for counting the syllables in those regions.
+    ``held_through``: the party has a transcript of their own (stereo) and the other party talked straight
+    through the utterance; then guessed words are a murmur, however many Whisper guessed (module docstring).
     """
     span = Segment(u.start, max(u.end, u.start + 1e-3))
     if u.words and is_hum(normalise(u.text).split(), settings.backchannel_max_words):
@@ -219,7 +231,10 @@ def passes_lexical_test(
         return u.duration_s <= settings.backchannel_max_s
     if over and _murmur(u, span, own, mine, settings):
         return True
-    if heard(w.probability for w in u.words) < settings.backchannel_min_heard:
+    sure = heard(w.probability for w in u.words)
+    if sure < settings.backchannel_min_heard:
+        if held_through and sure < settings.murmur_max_heard:
+            return True  # guesses on the party's own channel, that the other party talked straight through
         # Listener tokens and nothing else, however unsure: Whisper's doubt is over which token it was
         # (a drawn-out "mm hmm" heard as "Yeah," at 0.19, corpus tune_037). Other unsure words are
         # no evidence either way, and are judged like wordless speech.

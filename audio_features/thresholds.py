@@ -38,6 +38,13 @@ class TurnTakingSettings(_Group):
     tune_025). Syllables, not seconds: a drawn-out token is longer, not more syllables, whereas a cut-in of a
     second that Whisper could not hear carries four to six (conversational English runs at 4-6 syllables
     per second, :mod:`audio_features.pace`)."""
+    murmur_max_heard: float = Field(0.5, ge=0, le=1)
+    """On a party's own channel (stereo), words Whisper heard less surely than this over the other party's
+    talk, which that party talks straight through, are a murmur however many there are
+    (:mod:`audio_features.backchannels`). 0.5: a geometric mean of word probabilities under one half says
+    each word is more likely wrong than right, a guess; issue 14's drawn-out "mm hmm" at 8 kHz came out as
+    four to six guessed words at 0.25-0.47 (corpus8 drawn_out_backchannel), while an agent's real cut-in that
+    the customer talked through came out at 0.65 ("I can change that.", corpus8 heldout_021 and _033)."""
     backchannel_max_words: int = Field(3, ge=1)
     """A backchannel has at most this many units, each a listener token, a listener phrase or an echo of the
     other party's words (:mod:`audio_features.turn_taking`)."""

@@ -139,6 +139,12 @@ def _speaks(timeline: Timeline, start: float, end: float) -> bool:
     return end > start and bool(timeline.crop(Segment(start, end)))
 
 
+def _talks_through(other: Timeline, span: Segment, pause_s: float) -> bool:
+    """Whether one stretch of the other party's talk (pauses under ``pause_s`` joined) runs from before ``span``
+    to after it: they talked straight through it."""
+    return any(run.start <= span.start and run.end >= span.end for run in _runs(other, pause_s))
+
+
 def _classify(
     utterances: list[Utterance],
     speech: dict[str, Timeline],
@@ -153,11 +159,9 @@ def _classify(
         other = _other(u.speaker, parties)
         span = Segment(u.start, max(u.end, u.start + 1e-3))
         over = other is not None and speech[other].crop(span).duration() > 0
-        lexical.append(
-            passes_lexical_test(
-                u, words.get(other, []), over, speech.get(u.speaker, Timeline()), settings, words.get(u.speaker, [])
-            )
-        )
+        held = own_transcripts and over and _talks_through(speech[other], span, settings.interruption_pause_s)
+        theirs, mine, own = words.get(other, []), words.get(u.speaker, []), speech.get(u.speaker, Timeline())
+        lexical.append(passes_lexical_test(u, theirs, over, own, settings, mine, held_through=held))
     pause = settings.interruption_pause_s
     out = []
     for k, u in enumerate(utterances):

@@ -301,3 +301,43 @@ def test_a_first_word_stretched_back_over_silence_starts_where_the_partys_speech
     assert [(s.from_speaker, s.to_speaker) for s in tt.switches] == [("customer", "agent")]
     early = activity([customer], [("agent", 18.5, reply.end)])
     assert [i.by for i in analyse_turn_taking([customer, reply], early, SETTINGS).interruptions] == ["agent"]
+
+
+# corpus8 heldout_013 drawn_out_backchannel, stereo 8 kHz: the agent's drawn-out "mm hmm" (9.71-11.51 s) over
+# the customer, as Whisper wrote it on the agent's own channel (these word times and probabilities), and the
+# agent's speech region under it.
+GUESSED_HUM = [
+    ("And", 9.4, 9.84, 0.25), ("then", 9.84, 10.1, 0.8), ("H", 10.1, 10.62, 0.2), ("and", 10.62, 10.92, 0.59),
+    ("then", 10.92, 11.34, 0.93),
+]  # fmt: skip
+HUM_SPEECH = (9.7, 11.68)
+
+
+@pytest.mark.parametrize(
+    ("customer_to", "probability", "cut_in"),
+    [(18.0, None, False), (10.3, None, True), (18.0, 0.65, True), (18.0, 0.9, True)],
+    ids=["talked-through", "customer-stops", "heard-unsurely", "heard-surely"],
+)
+def test_guessed_words_that_the_other_party_talks_through_are_a_murmur_on_their_own_channel(
+    customer_to, probability, cut_in
+):
+    """corpus8 drawn_out_backchannel, all four calls at 8 kHz stereo: Whisper filled the agent's drawn-out "mm
+    hmm" with four to six syllables of guesses ("And then H and then", heard at 0.47 as a whole; "My name is
+    Neymar." at 0.38), which the murmur rule's three syllables did not cover, so each hum was a cut-in while
+    the customer talked straight on. On the agent's own channel nothing else could make Whisper unsure, and
+    the customer kept the floor: a murmur. Near misses: the customer stopping for it (a cut-in that silenced
+    them), and the same words heard unsurely but not guessed (0.65, as corpus8 heldout_033's real cut-in "I
+    can change that." that the customer talked through) or surely, are cut-ins; in a mix, where the other
+    voice makes words unsure, the guesses are judged as before (by their syllables: a cut-in)."""
+    customer = turn("customer", 6.0, LONG + " and the direct debit kept the same", step=0.4)
+    customer = Turn("customer", 6.0, customer_to, customer.text, [w for w in customer.words if w.end <= customer_to])
+    words = [Word(a, b, t, p if probability is None else probability) for t, a, b, p in GUESSED_HUM]
+    hum = Turn("agent", words[0].start, words[-1].end, " ".join(t for t, *_ in GUESSED_HUM), words)
+    ann = Annotation()
+    ann[Segment(6.0, customer_to), 0] = "customer"
+    ann[Segment(*HUM_SPEECH), 1] = "agent"
+    stereo = analyse_turn_taking([customer, hum], ann, SETTINGS, own_transcripts=True)
+    assert len(stereo.interruptions) == int(cut_in)
+    assert len(stereo.backchannels) == int(not cut_in)
+    mono = analyse_turn_taking([customer, hum], ann, SETTINGS)
+    assert len(mono.interruptions) == 1
