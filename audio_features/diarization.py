@@ -27,8 +27,11 @@ __all__ = ["Diarization", "diarize", "load_pipeline"]
 
 SAMPLE_RATE = 16000
 #: Batch sizes for segmentation windows and embeddings; larger batches amortise
-#: torch's per-call overhead on CPU (pyannote's default is 1).
-SEGMENTATION_BATCH = 32
+#: torch's per-call overhead on CPU (pyannote's default is 1). Segmentation: 8 (was 32,
+#: issue 19): on a 5-minute mono call, diarization peaked at 1178 MB against 1365 MB,
+#: in 16.9 s against 17.6 s (one run each, idle machine, bench/RESULTS.md); the
+#: embeddings' batch stays at 32 (at 8 it saved 48 MB more for 4.5 s more).
+SEGMENTATION_BATCH = 8
 EMBEDDING_BATCH = 32
 #: Smallest cluster kept by agglomerative clustering, in (chunk, speaker) embeddings
 #: (pyannote speaker-diarization-3.1's value).
