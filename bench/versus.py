@@ -3,8 +3,9 @@
 Issue 19. Both run on the same files, one after the other, on this machine, in two shapes:
 
 * ``worker``: one long-lived process per pipeline analyses every file in turn with its models loaded once
-  (an RQ worker; callscope's is ``analysis.pipeline.analyze_file`` in a loop). Seconds per call exclude
-  model loading, which is printed apart.
+  (an RQ worker; callscope's is ``analysis.pipeline.analyze_file`` in a loop, after
+  ``workers.worker.preload_models`` as ``callscope worker`` runs it). Seconds per call exclude model
+  loading, which is printed apart for both.
 * ``cli``: one process per file (``callscope analyze FILE`` against ``python bench/peer.py FILE``); seconds
   per call are the process's wall time, start-up, imports and model loading included.
 
@@ -115,8 +116,10 @@ def _worker_child(paths: list[str]) -> None:
     started = time.perf_counter()
     from analysis.pipeline import analyze_file
     from analysis.report import build_report
+    from workers.worker import preload_models
 
     settings = Settings.from_env()
+    preload_models(settings)  # as `callscope worker` does before its first job
     imports_s = time.perf_counter() - started
     for i, path in enumerate(paths):
         t0 = time.perf_counter()
@@ -189,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, run in (("callscope", _callscope), ("peer", _peer)):
             results = run(shape, files, args.threads)
             if results and results[0].get("load_s") is not None:
-                what = "imports (its models load inside the first call)" if name == "callscope" else "model loading"
-                print(f"{shape:6s} {name}: {what} {results[0]['load_s']:.1f} s before the first call (not in s below)")
+                load = f"model loading {results[0]['load_s']:.1f} s before the first call (not in s below)"
+                print(f"{shape:6s} {name}: {load}")
             for (group, mode, path, call), r in zip(files, results, strict=True):
                 d, w = _score(call, r["report"])
                 duration = sf.info(str(path)).duration
