@@ -6,10 +6,11 @@ its OpenMP calls to PyTorch's copy instead of its own. Both libraries' thread te
 runtime, which counts more threads than the process has cores and so stops spinning at its barriers
 (libgomp's "throttled" wait: about 100 spins, then a futex sleep): every parallel region of the
 diarization models then waits on a sleeping thread. Measured on a 5-minute mono call in one process (2
-cores, ``python -m bench.warm``): the first diarization took 21 s, every one after a transcription 42-44 s
-on 1.1 cores with 500,000 voluntary context switches, where it had 80. CTranslate2's ``cpu_threads=1``
-also set PyTorch's thread count to 1 through the shared runtime. Imported first, CTranslate2 keeps its
-own runtime, and diarization after transcription takes what it took before (bench/RESULTS.md).
+cores, the steps of ``python -m bench.warm``): the first diarization took 21 s, every one after a
+transcription 42-44 s on 1.1 cores with 500,000 voluntary context switches, where it had 80.
+CTranslate2's ``cpu_threads=1`` also set PyTorch's thread count to 1 through the shared runtime.
+Imported first, CTranslate2 keeps its own runtime, and diarization after transcription takes what it
+took before (bench/RESULTS.md).
 """
 
 from __future__ import annotations

@@ -139,10 +139,10 @@ def _speaks(timeline: Timeline, start: float, end: float) -> bool:
     return end > start and bool(timeline.crop(Segment(start, end)))
 
 
-def _talks_through(other: Timeline, span: Segment, pause_s: float) -> bool:
-    """Whether one stretch of the other party's talk (pauses under ``pause_s`` joined) runs from before ``span``
-    to after it: they talked straight through it."""
-    return any(run.start <= span.start and run.end >= span.end for run in _runs(other, pause_s))
+def _talks_through(runs: Timeline, span: Segment) -> bool:
+    """Whether one of the other party's stretches of talk (:func:`_runs`) runs from before ``span`` to after it:
+    they talked straight through it."""
+    return any(run.start <= span.start and run.end >= span.end for run in runs)
 
 
 def _classify(
@@ -154,12 +154,13 @@ def _classify(
 ) -> list[Utterance]:
     parties = sorted(speech)
     words = {p: [w for u in utterances if u.speaker == p for w in u.words] for p in parties}
+    runs = {p: _runs(speech[p], settings.interruption_pause_s) for p in parties} if own_transcripts else {}
     lexical = []
     for u in utterances:
         other = _other(u.speaker, parties)
         span = Segment(u.start, max(u.end, u.start + 1e-3))
         over = other is not None and speech[other].crop(span).duration() > 0
-        held = own_transcripts and over and _talks_through(speech[other], span, settings.interruption_pause_s)
+        held = own_transcripts and over and _talks_through(runs[other], span)
         theirs, mine, own = words.get(other, []), words.get(u.speaker, []), speech.get(u.speaker, Timeline())
         lexical.append(passes_lexical_test(u, theirs, over, own, settings, mine, held_through=held))
     pause = settings.interruption_pause_s

@@ -3,7 +3,7 @@
 Run in a fresh process pinned to 2 cores (this machine's size and the bar's): transcribe with Whisper on 2
 threads, then run PyTorch convolutions on 2 threads and count the process's voluntary context switches.
 With one shared runtime (PyTorch imported first) its barriers sleep instead of spinning: about 480
-switches for these 60 convolutions on the 2-core machine, against under 10 with separate runtimes.
+switches for these 60 convolutions on the 2-core machine, against about 20 with separate runtimes.
 A count, not a time: it does not depend on the machine's speed."""
 
 from __future__ import annotations
