@@ -64,18 +64,21 @@ def separate_stereo(audio: DecodedAudio, settings: Settings) -> Separation:
 
 def separate_mono(mono: np.ndarray, settings: Settings, progress: Progress) -> Separation:
     """Diarized speakers of one track, overlaps included (:func:`audio_features.diarization.diarize`)."""
-    from audio_features.diarization import diarize
+    from importlib.metadata import version
+
+    from audio_features.diarization import diarize, diarize_apart
     from audio_features.model_store import campplus_checkpoint, segmentation_checkpoint
 
-    diarization = diarize(mono, settings, progress=progress)
-    import pyannote.audio  # imported by diarize, its torchcodec warning silenced there
+    apart = settings.separation.diarization_process == "own"
+    diarization = (diarize_apart if apart else diarize)(mono, settings, progress=progress)
 
     labels = sorted(diarization.speakers.labels())
     model = ModelInfo(
         task="diarization",
         name="pyannote segmentation-3.0 + CAM++",
         details={
-            "pyannote_audio": pyannote.audio.__version__,
+            "pyannote_audio": version("pyannote.audio"),
+            "process": settings.separation.diarization_process,
             "segmentation": str(segmentation_checkpoint(settings.models)),
             "embedding": str(campplus_checkpoint(settings.models)),
             "segmentation_step": settings.separation.diarization_step,

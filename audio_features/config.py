@@ -164,6 +164,11 @@ class SeparationSettings(_Group):
     mirrored_channels_db: float = -30.0
     """A "stereo" file whose channels differ by less than this (difference energy relative to the signal, dB)
     carries one mix twice and is analysed as mono."""
+    diarization_process: Literal["same", "own"] = "same"
+    """Mono: where diarization runs. ``same``: in the analysing process, which keeps the models loaded for the
+    next call (the worker, which preloads them). ``own``: in a process of its own that exits when done, so
+    PyTorch and pyannote (about 1 GB) are never resident beside Whisper: a one-off ``callscope analyze`` uses
+    it unless this is set (issue 19: a 5-minute mono analysis peaked at 1.78 GB in one process)."""
 
 
 @dataclass(frozen=True, init=False)

@@ -20,10 +20,11 @@ import numpy as np
 from pyannote.core import Annotation
 
 from audio_features.config import Settings
+from audio_features.errors import CallscopeError
 from audio_features.model_store import campplus_checkpoint, segmentation_checkpoint
 from audio_features.openmp import import_torch
 
-__all__ = ["Diarization", "diarize", "load_pipeline"]
+__all__ = ["Diarization", "diarize", "diarize_apart", "load_pipeline"]
 
 SAMPLE_RATE = 16000
 #: Batch sizes for segmentation windows and embeddings; larger batches amortise
@@ -135,3 +136,59 @@ def diarize(audio: np.ndarray, settings: Settings, *, progress: Callable[[float]
     if progress is not None:
         progress(1.0)
     return Diarization(speakers=output.speaker_diarization, exclusive=output.exclusive_speaker_diarization)
+
+
+def _diarize_child(conn, audio: np.ndarray, settings: Settings) -> None:
+    """The body of :func:`diarize_apart`'s process: progress, then the result or the error, on ``conn``."""
+    try:
+        result = diarize(audio, settings, progress=lambda f: conn.send(("progress", f)))
+        conn.send(("done", result))
+    except BaseException as e:  # handed to the parent, which raises it
+        conn.send(("error", e))
+    finally:
+        conn.close()
+
+
+def diarize_apart(
+    audio: np.ndarray, settings: Settings, *, progress: Callable[[float], None] | None = None
+) -> Diarization:
+    """:func:`diarize` in a process of its own (``diarization_process = "own"``).
+
+    The child is started with ``spawn`` (a fresh interpreter: no threads or OpenMP state of this process
+    carried over), imports PyTorch and pyannote, loads the models, diarizes, and exits; its memory (about
+    1.2 GB at its peak on a 5-minute call) is given back before transcription starts. Costs a second model
+    load per call, so a process that analyses many calls keeps diarization in itself (``same``).
+
+    Raises:
+        What :func:`diarize` raises, from the child; :class:`CallscopeError` when the child dies without
+        an answer (killed, out of memory).
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_diarize_child, args=(send, audio, settings), name="callscope-diarize", daemon=True)
+    child.start()
+    send.close()  # the child holds the only sending end: EOF here means it is gone
+    try:
+        while True:
+            try:
+                kind, value = receive.recv()
+            except EOFError:
+                child.join()
+                raise CallscopeError(
+                    f"diarization stopped: its process exited with code {child.exitcode} and no result (killed, "
+                    "or out of memory?). Free memory, or set CALLSCOPE_DIARIZATION_PROCESS=same."
+                ) from None
+            if kind == "progress":
+                if progress is not None:
+                    progress(value)
+            elif kind == "error":
+                raise value
+            else:
+                return value
+    finally:
+        receive.close()
+        child.join(timeout=30)
+        if child.is_alive():
+            child.kill()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -57,6 +58,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         cpu_threads=getattr(args, "threads", None),
         agent_channel=getattr(args, "agent_channel", None),
         num_speakers=getattr(args, "num_speakers", None),
+        # A one-off analysis diarizes in a process of its own that gives its memory back before Whisper runs,
+        # unless CALLSCOPE_DIARIZATION_PROCESS says otherwise.
+        diarization_process=None if os.environ.get("CALLSCOPE_DIARIZATION_PROCESS") else "own",
     )
 
 
@@ -95,6 +99,10 @@ def _models(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.action == "fetch":
         fetch_models(settings.models)
+        from audio_features.sentence_model import load_empathy_model
+
+        load_empathy_model(settings.models)  # embeds the exemplars once, so that no analysis waits for it
+        print(f"ok  empathy exemplars embedded in {settings.models.models_dir / 'empathy-exemplars'}")
     else:
         verify_models(settings.models)
     return 0

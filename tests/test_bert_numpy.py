@@ -70,3 +70,40 @@ def test_a_stereo_analysis_does_not_import_torch():
         [sys.executable, "-c", code, str(call)], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
     )
     assert done.stdout.split()[-2:] == ["False", "passed"], done.stdout
+
+
+SENTENCES = ["I am really worried about paying my rent.", "Hi, my name is David Miller.", "That's all for today."]
+
+
+def _load_fresh(settings):
+    """The empathy model built anew (not the process's cached one), in a fresh process."""
+    code = (
+        "import json, sys; from audio_features.config import Settings; "
+        "from audio_features.sentence_model import load_empathy_model; "
+        f"m = load_empathy_model(Settings.from_env(cache_dir={str(settings.cache_dir)!r}).models); "
+        f"e, g, p = m.feeling_scores({SENTENCES!r}); "
+        "print(json.dumps([e, g.tolist(), p.tolist(), 'sklearn' in sys.modules]))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.models
+def test_the_exemplars_are_embedded_once_and_the_saved_ones_give_the_same_scores(tmp_path):
+    """Issue 19 (start-up): embedding the 419 exemplars and fitting the probe took 5.0 s of every one-off
+    analysis; saved in the models folder, loading takes 0.25 s, without scikit-learn, for the same scores.
+    A saved file cut short is embedded again and rewritten, never half-read."""
+    from audio_features.config import Settings
+
+    settings = Settings.from_env(cache_dir=str(tmp_path)).models
+    first = _load_fresh(settings)
+    saved = list((tmp_path / "models" / "empathy-exemplars").glob("*.npz"))
+    assert len(saved) == 1 and first[3]  # embedded and fitted (scikit-learn) the first time
+    again = _load_fresh(settings)
+    assert not again[3]  # read back: no fit
+    assert again[0] == first[0]
+    assert np.allclose(again[1], first[1], atol=1e-6) and np.allclose(again[2], first[2], atol=1e-6)
+    saved[0].write_bytes(saved[0].read_bytes()[:100])  # cut short: embedded again, and rewritten
+    assert _load_fresh(settings)[3]
+    assert len(saved[0].read_bytes()) > 100
