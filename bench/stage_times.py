@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         for call in calls:
             for mode, path in call.files.items():
                 analysis = analyze_file(path, settings)
-                audio_s[mode] += analysis.audio.duration_s
+                audio_s[mode] += analysis.source.duration_s
                 totals[mode].update(analysis.timings)
     for mode, stages in totals.items():
         cells = " ".join(f"{k.removesuffix('_s')} {v:.2f}" for k, v in stages.items())
