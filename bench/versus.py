@@ -25,12 +25,14 @@ Run: ``make bench-peer`` (``.venv/bin/python -m bench.versus``); ``--shapes``, `
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -58,18 +60,44 @@ def _files(groups: set[str]) -> list[tuple[str, str, Path, object]]:
     return out
 
 
+def _tree_rss_peak(pid: int, stop: threading.Event, peak: list[float]) -> None:
+    """Sample the summed RSS of ``pid`` and its descendants every 20 ms into ``peak[0]`` (MB): a one-off
+    callscope analysis diarizes in a child process, and the kernel's rusage gives the largest single
+    process, not what the processes held at once."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:
+        return
+    while not stop.wait(0.02):
+        total = 0
+        try:
+            for proc in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += proc.memory_info().rss
+        except psutil.Error:
+            return
+        peak[0] = max(peak[0], total / 2**20)
+
+
 def _run(cmd: list[str], threads: int) -> tuple[list[str], float, float]:
-    """Run ``cmd`` on ``threads`` threads; its stdout lines, wall seconds and peak RSS (MB, from the kernel's
-    rusage of the child)."""
+    """Run ``cmd`` on ``threads`` threads; its stdout lines, wall seconds and peak RSS (MB): the larger of the
+    kernel's rusage of the child and the summed RSS of its process tree, sampled."""
     started = time.perf_counter()
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "HF_HUB_OFFLINE": "1", "PYANNOTE_METRICS_ENABLED": "false"}
     env["CALLSCOPE_CPU_THREADS"] = str(threads)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
+    stop, peak = threading.Event(), [0.0]
+    sampler = threading.Thread(target=_tree_rss_peak, args=(proc.pid, stop, peak), daemon=True)
+    sampler.start()
     lines = proc.stdout.read().splitlines()
+    stop.set()
+    sampler.join()
     _, status, usage = os.wait4(proc.pid, 0)
     if status:
         raise SystemExit(f"{' '.join(cmd[:4])} ... failed ({status})")
-    return lines, time.perf_counter() - started, usage.ru_maxrss / 1024
+    return lines, time.perf_counter() - started, max(usage.ru_maxrss / 1024, peak[0])
 
 
 def _peer_cmd(paths: list[Path], threads: int) -> list[str]:
