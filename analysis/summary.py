@@ -58,13 +58,15 @@ def _verdicts(report: Report) -> list[str]:
 
 
 def _tone(report: Report) -> list[str]:
-    out = ["", "Tone (baselines over the first half of each party's speech; per-second timeline in the JSON report)"]
+    out = ["", "Tone (each party's baseline: medians over the first part of their speech, per"]
+    out[-1] += " CALLSCOPE_TONE_BASELINE_FRACTION; per-second timeline in the JSON report)"
     for party, tone in report.tone_timeline.parties.items():
         b = tone.baseline
         pitch = f"{b.pitch_hz:.0f} Hz" if b.pitch_hz is not None else "n/a"
         level = f"{b.level_dbfs:.1f} dBFS" if b.level_dbfs is not None else "n/a"
         rate = f"{b.rate_wpm:.0f} wpm" if b.rate_wpm is not None else "n/a"
-        out.append(f"  {party}: pitch {pitch}, level {level}, articulation rate {rate}")
+        until = f" (baseline to {clock(b.until_s)})" if b.until_s is not None else ""
+        out.append(f"  {party}: pitch {pitch}, level {level}, articulation rate {rate}{until}")
     for party, a in (("agent", report.metrics.agent_arousal), ("customer", report.metrics.customer_arousal)):
         if a is not None:
             out.append(

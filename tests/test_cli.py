@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import wave
@@ -34,6 +35,10 @@ def test_analyze_mulaw_8k_text(cli_env):
     assert "AGENT    Thank you for calling" in out
     assert "CUSTOMER" in out
     assert "real-time factor" in out
+    # The text summary said "the first half" after the baseline became the first third (tone_baseline_fraction
+    # 0.33): it names the setting and each baseline's end instead.
+    assert "first half" not in out and "CALLSCOPE_TONE_BASELINE_FRACTION" in out
+    assert re.search(r"agent: pitch .* \(baseline to \d\d:\d\d\.\d\)", out)
 
 
 @pytest.mark.models
