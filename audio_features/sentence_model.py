@@ -118,10 +118,6 @@ def _exemplars_text() -> str:
     return resources.files("audio_features").joinpath("data/empathy_exemplars.json").read_text()
 
 
-def _exemplars() -> dict:
-    return json.loads(_exemplars_text())
-
-
 def _fingerprint(path: str, runtime: str, exemplars: str) -> str:
     """What the saved exemplar embeddings depend on: the cache's format, the runtime, the probe's ``C``, the
     model folder's files (names, sizes, modification times) or its name, and the exemplars' text."""
@@ -174,13 +170,13 @@ def _cached_model(path: str, threads: int, encoder: str, saved_dir: str) -> Empa
         torch.set_num_threads(threads)
         model, runtime = SentenceTransformer(path, device="cpu"), "sentence-transformers"
     file = Path(saved_dir) / f"{_fingerprint(path, runtime, text)}.npz"
-    embedded = _load_saved(file)
+    exemplars, embedded = json.loads(text), _load_saved(file)
     if embedded is not None:
         try:
-            return EmpathyModel(model, json.loads(text), runtime=runtime, embedded=embedded)
+            return EmpathyModel(model, exemplars, runtime=runtime, embedded=embedded)
         except KeyError:
             pass  # saved without a set the exemplars have: embed them again
-    empathy = EmpathyModel(model, json.loads(text), runtime=runtime)
+    empathy = EmpathyModel(model, exemplars, runtime=runtime)
     _save(empathy, file)
     return empathy
 

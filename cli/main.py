@@ -21,7 +21,8 @@ import os
 import sys
 import time
 
-from audio_features.config import Settings, apply_offline_environment
+from audio_features.config import SeparationSettings, Settings, apply_offline_environment
+from audio_features.environment import env_name
 from audio_features.errors import CallscopeError, ConfigError
 from cli.keys import add_parsers as add_key_parsers
 
@@ -60,7 +61,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         num_speakers=getattr(args, "num_speakers", None),
         # A one-off analysis diarizes in a process of its own that gives its memory back before Whisper runs,
         # unless CALLSCOPE_DIARIZATION_PROCESS says otherwise.
-        diarization_process=None if os.environ.get("CALLSCOPE_DIARIZATION_PROCESS") else "own",
+        diarization_process=None if os.environ.get(env_name(SeparationSettings, "diarization_process")) else "own",
     )
 
 
