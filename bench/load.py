@@ -79,13 +79,18 @@ def served(workers: int, **extra_env: str):
     Yields ``(base URL, headers with a new API key, API key, seconds until /healthz answered)``.
     """
     data = Path(tempfile.mkdtemp(prefix="callscope-bench-"))
-    env = {**os.environ, "CALLSCOPE_DATA_DIR": str(data), "CALLSCOPE_RATE_LIMIT_PER_MIN": "100000", **extra_env}
-    # Share the cores between the workers instead of oversubscribing them.
-    env["CALLSCOPE_CPU_THREADS"] = str(max(1, len(os.sched_getaffinity(0)) // workers))
+    # Share the cores between the workers instead of oversubscribing them, unless ``extra_env`` says otherwise.
+    threads = str(max(1, len(os.sched_getaffinity(0)) // workers))
+    env = {**os.environ, "CALLSCOPE_DATA_DIR": str(data), "CALLSCOPE_RATE_LIMIT_PER_MIN": "100000"}
+    env = {**env, "CALLSCOPE_CPU_THREADS": threads, **extra_env}
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
     cli = [sys.executable, "-m", "cli.main"]
-    key = subprocess.run([*cli, "keys", "create", "--name", "bench"], env=env, capture_output=True, text=True)
+    key = subprocess.run(
+        [*cli, "keys", "create", "--name", "bench", "--scope", "admin"], env=env, capture_output=True, text=True
+    )
+    if key.returncode:
+        raise SystemExit(f"callscope keys create failed: {key.stderr.strip()}")
     key = key.stdout.strip()
     port = _port()
     started = time.perf_counter()
