@@ -341,3 +341,111 @@ def test_guessed_words_that_the_other_party_talks_through_are_a_murmur_on_their_
     assert len(stereo.backchannels) == int(not cut_in)
     mono = analyse_turn_taking([customer, hum], ann, SETTINGS)
     assert len(mono.interruptions) == 1
+
+
+def _stereo(turns: list[Turn], regions: list[tuple[str, float, float]]):
+    ann = Annotation()
+    for track, (speaker, start, end) in enumerate(regions):
+        ann[Segment(start, end), track] = speaker
+    return analyse_turn_taking(turns, ann, SETTINGS, own_transcripts=True)
+
+
+@pytest.mark.parametrize("goes_on", [True, False], ids=["goes-on", "token-alone"])
+def test_a_listener_token_timed_before_its_speech_still_opens_the_cut_in(goes_on):
+    """corpus10 heldout_021, stereo at 16 and 8 kHz: the agent's "Yes, I can change that." over the customer came
+    out as "Yes." (heard at 0.19, timed 32.28-32.45 s, before the agent's speech region at 32.58-32.80 s and too
+    far from its end to snap to it) and "I can change that." from 33.22 s. By the words' times the token stood
+    0.77 s apart, so it was a backchannel, and the rest continued the agent's stretch of talk that the token
+    began: no cut-in. By the agent's speech the two are one stretch, which the token opens: one interruption,
+    from the token. Near miss: the token alone is a backchannel."""
+    customer = turn("customer", 30.5, LONG, step=0.26)
+    yes = Turn("agent", 32.28, 32.44, "Yes.", [Word(32.28, 32.44, "Yes.", 0.19)])
+    said = [
+        ("I", 33.22, 33.5, 0.76),
+        ("can", 33.5, 33.8, 0.95),
+        ("change", 33.8, 34.2, 0.18),
+        ("that.", 34.2, 34.66, 0.81),
+    ]
+    rest = Turn("agent", 33.22, 34.66, "I can change that.", [Word(a, b, t, p) for t, a, b, p in said])
+    regions = [("customer", 30.5, customer.end), ("agent", 32.58, 32.8)]
+    if goes_on:
+        tt = _stereo([customer, yes, rest], [*regions, ("agent", 33.22, 34.66)])
+        assert [(i.by, round(i.start, 2)) for i in tt.interruptions] == [("agent", 32.28)]
+        assert tt.interruptions[0].text_by.startswith("Yes.")
+        assert tt.backchannels == []
+    else:
+        tt = _stereo([customer, yes], regions)
+        assert tt.interruptions == [] and [b.text for b in tt.backchannels] == ["Yes."]
+
+
+@pytest.mark.parametrize(
+    ("said", "customer_to", "stereo", "found"),
+    [
+        ("Riot?", None, True, (0, 1)),
+        ("Sorry?", None, True, (1, 0)),
+        ("Riot?", 12.35, True, (0, 0)),
+        ("Riot?", None, False, (1, 0)),
+    ],
+    ids=["sounds-like-right", "repair-word", "customer-stops", "mono"],
+)
+def test_one_word_that_sounds_like_a_listener_token_is_one(said, customer_to, stereo, found):
+    """corpus10 heldout_009, 16 kHz stereo: the agent's "right" under the customer's talk was heard as "Riot?" at
+    0.80, sure enough for neither unsure-word rule and no listener token, so a cut-in while the customer talked
+    straight on (13 words after it). It sounds like "right" (Metaphone RT): on the agent's own channel, with
+    the customer talking through it, a backchannel. Near misses: a word that asks for a repair ("Sorry?") is a
+    cut-in; the customer stopping on it makes it no backchannel (and, on their last word, no cut-in either); in
+    a mix (mono) no own channel vouches that the other voice did not make the word: a cut-in.
+    ``found``: (interruptions, backchannels)."""
+    customer = turn("customer", 7.0, LONG, step=0.45)
+    end = customer_to or customer.end
+    customer = Turn("customer", 7.0, end, customer.text, [w for w in customer.words if w.end <= end])
+    word = Turn("agent", 11.97, 12.42, said, [Word(11.97, 12.42, said, 0.80)])
+    ann = Annotation()
+    ann[Segment(7.0, end), 0] = "customer"
+    ann[Segment(11.97, 12.42), 1] = "agent"
+    tt = analyse_turn_taking([customer, word], ann, SETTINGS, own_transcripts=stereo)
+    assert (len(tt.interruptions), len(tt.backchannels)) == found
+
+
+@pytest.mark.parametrize(("said", "cut_in"), [("I can.", True), ("My office.", False)], ids=["auxiliary", "echo"])
+def test_repeating_an_auxiliary_verb_is_no_echo(said, cut_in):
+    """corpus10 heldout_021 at 8 kHz stereo: the agent's "Yes, I can change that." over the customer's "... can I
+    change the delivery address to my office ..." came out as "Yes," (0.20) and "I can." (0.77 and 0.87; Whisper
+    lost "change that"). "can" had been said by the customer, so "I can." passed as an echo backchannel, and the
+    cut-in was lost. A modal or auxiliary verb is a function word: repeating it answers, it does not echo. Near
+    miss: repeating the content word ("My office.") is an echo, a backchannel."""
+    customer = turn("customer", 30.5, "okay and can I change the delivery address to my office because I am at work")
+    yes = Turn("agent", 32.58, 32.8, "Yes,", [Word(32.58, 32.8, "Yes,", 0.2)])
+    first, second = said.split()
+    words = [Word(33.22, 33.4, first, 0.77), Word(33.4, 33.57, second, 0.87)]
+    rest = Turn("agent", 33.22, 33.57, said, words)
+    tt = _stereo(
+        [customer, yes, rest], [("customer", 30.5, customer.end), ("agent", 32.58, 32.8), ("agent", 33.22, 34.66)]
+    )
+    assert len(tt.interruptions) == int(cut_in)
+    assert bool(tt.backchannels) == (not cut_in)
+
+
+@pytest.mark.parametrize(
+    ("agent_from", "stereo", "cut_in"),
+    [(27.23, True, False), (27.6, True, True), (27.23, False, True)],
+    ids=["blip", "agent-speaks", "mono"],
+)
+def test_a_word_written_on_a_blip_of_crosstalk_starts_no_cut_in(agent_from, stereo, cut_in):
+    """corpus10 heldout_039 at 8 kHz stereo (AMR, crosstalk -13 dB): 0.13 s of the customer's "That's a relief."
+    passed the crosstalk gate on the agent's channel, Whisper wrote "Absolutely." (0.31) on it, and the agent's
+    reply 1 s later ("You're welcome. Is there anything else ...") started there: a cut-in, where the agent's
+    own speech overlapped the customer's for 0.13 s. On the agent's own channel their speech is known, and it
+    must be there over the customer's. Near misses: the agent speaking 0.5 s over the customer's last words is
+    a cut-in; in a mix (mono) the agent's speech in an overlap is not measured apart, so it is judged as before."""
+    customer = turn("customer", 24.2, "oh good that's a relief", step=0.65)
+    said = [("Absolutely.", 27.03, 27.43, 0.31), ("You're", 28.11, 28.47, 0.98), ("welcome.", 28.47, 28.85, 1.0)]
+    reply = turn("agent", 29.31, "is there anything else I can help you with today")
+    words = [Word(a, b, t, p) for t, a, b, p in said] + reply.words
+    agent = Turn("agent", 27.03, reply.end, " ".join(w.text for w in words), words)
+    ann = Annotation()
+    ann[Segment(24.2, 27.78), 0] = "customer"
+    ann[Segment(27.10, agent_from), 1] = "agent"
+    ann[Segment(28.29, reply.end), 2] = "agent"
+    tt = analyse_turn_taking([customer, agent], ann, SETTINGS, own_transcripts=stereo)
+    assert len(tt.interruptions) == int(cut_in)
