@@ -25,9 +25,9 @@ Definitions (thresholds are settings in :mod:`audio_features.thresholds`):
     drawn-out token is longer, not more syllables. On a party's own channel (stereo),
     words Whisper *guessed* (heard under ``murmur_max_heard``) that the other party talks straight
     through (one stretch of their talk, pauses under ``interruption_pause_s`` joined, runs from before
-    them to after them) are a murmur however many there are: no second voice in the party's own
-    transcript can have made Whisper guess, and the holder kept the floor, so neither the words nor their
-    effect claim a turn. So is one word there that is no listener token but sounds like one
+    them to after them) are a murmur, up to ``murmur_max_guessed_syllables`` syllables: no second voice in
+    the party's own transcript can have made Whisper guess, and the holder kept the floor, so neither the
+    words nor their effect claim a turn. So is one word there that is no listener token but sounds like one
     (:data:`LISTENER_SOUNDS`, Metaphone keys): "Riot?" for "right", heard at 0.80, a mishearing Whisper
     was sure of. At 8 kHz Whisper fills a drawn-out "mm hmm" with guesses of four to six
     syllables ("And then H and then", "My name is Neymar." at 0.25-0.47, corpus8 drawn_out_backchannel).
@@ -251,8 +251,9 @@ def passes_lexical_test(
     if over and _murmur(u, span, own, mine, settings):
         return True
     sure = heard(w.probability for w in u.words)
+    syllables = sum(count_syllables(w.text) for w in u.words)
     if sure < settings.backchannel_min_heard:
-        if held_through and sure < settings.murmur_max_heard:
+        if held_through and sure < settings.murmur_max_heard and syllables <= settings.murmur_max_guessed_syllables:
             return True  # guesses on the party's own channel, that the other party talked straight through
         # Listener tokens and nothing else, however unsure: Whisper's doubt is over which token it was
         # (a drawn-out "mm hmm" heard as "Yeah," at 0.19, corpus tune_037). Other unsure words are

@@ -40,11 +40,17 @@ class TurnTakingSettings(_Group):
     per second, :mod:`audio_features.pace`)."""
     murmur_max_heard: float = Field(0.5, ge=0, le=1)
     """On a party's own channel (stereo), words Whisper heard less surely than this over the other party's
-    talk, which that party talks straight through, are a murmur however many there are
+    talk, which that party talks straight through, are a murmur (up to ``murmur_max_guessed_syllables``)
     (:mod:`audio_features.backchannels`). 0.5: a geometric mean of word probabilities under one half says
     each word is more likely wrong than right, a guess; issue 14's drawn-out "mm hmm" at 8 kHz came out as
     four to six guessed words at 0.25-0.47 (corpus8 drawn_out_backchannel), while an agent's real cut-in that
     the customer talked through came out at 0.65 ("I can change that.", corpus8 heldout_021 and _033)."""
+    murmur_max_guessed_syllables: int = Field(8, ge=1)
+    """... as long as they hold at most this many syllables: a hum is one vocalisation, and Whisper's guesses
+    over one came to four to six (corpus8 drawn_out_backchannel, 8 kHz), while a cut-in it could not hear keeps
+    the syllables of its words: "How can I help you? I will update on its own excellent." (15, heard at 0.47
+    on an Intel Xeon, 0.5 and over on an AMD EPYC) for the fixture interrupting_agent's "That will update on
+    its own next month." at 8 kHz mu-law. 8 leaves two syllables over the guesses seen."""
     backchannel_max_words: int = Field(3, ge=1)
     """A backchannel has at most this many units, each a listener token, a listener phrase or an echo of the
     other party's words (:mod:`audio_features.turn_taking`)."""

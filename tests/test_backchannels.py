@@ -449,3 +449,32 @@ def test_a_word_written_on_a_blip_of_crosstalk_starts_no_cut_in(agent_from, ster
     ann[Segment(28.29, reply.end), 2] = "agent"
     tt = analyse_turn_taking([customer, agent], ann, SETTINGS, own_transcripts=stereo)
     assert len(tt.interruptions) == int(cut_in)
+
+
+#: The fixture interrupting_agent at 8 kHz mu-law on an Intel Xeon: the agent's cut-in "That will update on its
+#: own next month." that the customer talks straight through, as Whisper heard it (geometric mean 0.47).
+GUESSED_CUT_IN = [
+    ("How", 44.74, 44.9, 0.67), ("can", 44.9, 45.0, 0.75), ("I", 45.0, 45.1, 0.94), ("help", 45.1, 45.3, 0.62),
+    ("you?", 45.3, 45.5, 0.41), ("I", 45.5, 45.6, 0.57), ("will", 45.6, 45.7, 0.08), ("update", 45.7, 46.0, 0.7),
+    ("on", 46.0, 46.1, 0.72), ("its", 46.1, 46.2, 0.61), ("own", 46.2, 46.4, 0.83), ("excellent.", 46.4, 46.72, 0.08),
+]  # fmt: skip
+
+
+def test_guessed_words_with_more_syllables_than_a_hum_are_a_cut_in():
+    """The murmur rule for guessed words over a party who talks straight through (stereo) stops at
+    ``murmur_max_guessed_syllables``: the fixture interrupting_agent's 8 kHz cut-in came out as 12 words, 15
+    syllables, at 0.47 on an Intel Xeon (0.5 and more on an AMD EPYC, where the rule did not apply), and
+    was taken for a murmur. Near miss: the drawn-out hum's guesses (5 syllables) stay a murmur."""
+    customer = turn("customer", 42.3, LONG + " and the direct debit kept the same", step=0.4)
+    words = [Word(a, b, t, p) for t, a, b, p in GUESSED_CUT_IN]
+    cut_in = Turn("agent", 44.74, 46.72, " ".join(t for t, *_ in GUESSED_CUT_IN), words)
+    ann = Annotation()
+    ann[Segment(42.3, customer.end), 0] = "customer"
+    ann[Segment(44.74, 46.72), 1] = "agent"
+    tt = analyse_turn_taking([customer, cut_in], ann, SETTINGS, own_transcripts=True)
+    assert [(i.by, i.start) for i in tt.interruptions] == [("agent", 44.74)] and tt.backchannels == []
+    hum = Turn(
+        "agent", 44.74, 46.72, "And then H and then", [Word(a + 35.34, b + 35.34, t, p) for t, a, b, p in GUESSED_HUM]
+    )
+    tt = analyse_turn_taking([customer, hum], ann, SETTINGS, own_transcripts=True)
+    assert tt.interruptions == [] and len(tt.backchannels) == 1
