@@ -61,7 +61,8 @@ from dataclasses import dataclass, field
 
 from pyannote.core import Annotation, Segment, Timeline
 
-from audio_features.backchannels import answers_a_question, bleed_share, is_closing, passes_lexical_test
+from audio_features.backchannels import answers_a_question, is_closing, passes_lexical_test
+from audio_features.floor import speaks, stretch_of, stretches, talks_through, went_on
 from audio_features.thresholds import TurnTakingSettings
 from audio_features.transcription import Word
 from audio_features.turns import Turn
@@ -139,25 +140,6 @@ def _other(party: str, parties: list[str]) -> str | None:
     return next((p for p in parties if p != party), None)
 
 
-def _speaks(timeline: Timeline, start: float, end: float) -> bool:
-    return end > start and bool(timeline.crop(Segment(start, end)))
-
-
-def _talks_through(runs: Timeline, span: Segment) -> bool:
-    """Whether one of the other party's stretches of talk (:func:`_runs`) runs from before ``span`` to after it:
-    they talked straight through it."""
-    return any(run.start <= span.start and run.end >= span.end for run in runs)
-
-
-def _stretch_of(u: Utterance, runs: Timeline, pause_s: float) -> Segment | None:
-    """The party's stretch of talk (:func:`_runs`) that ``u`` belongs to: the one its span touches, else the one
-    starting within ``pause_s`` after its end. Whisper's times for words it heard unsurely run early or late ("Yes."
-    at 0.19 timed 0.13 s before the speech region of "Yes, I can change that.", corpus10 heldout_021)."""
-    return next((r for r in runs if r.start <= u.end and r.end >= u.start), None) or next(
-        (r for r in runs if u.end <= r.start <= u.end + pause_s), None
-    )
-
-
 def _classify(
     utterances: list[Utterance],
     speech: dict[str, Timeline],
@@ -167,13 +149,13 @@ def _classify(
 ) -> list[Utterance]:
     parties = sorted(speech)
     words = {p: [w for u in utterances if u.speaker == p for w in u.words] for p in parties}
-    runs = {p: _runs(speech[p], settings.interruption_pause_s) for p in parties}
+    runs = {p: stretches(speech[p], settings.interruption_pause_s) for p in parties}
     lexical = []
     for u in utterances:
         other = _other(u.speaker, parties)
         span = Segment(u.start, max(u.end, u.start + 1e-3))
         over = other is not None and speech[other].crop(span).duration() > 0
-        held = own_transcripts and over and _talks_through(runs[other], span)
+        held = own_transcripts and over and talks_through(runs[other], span)
         theirs, mine, own = words.get(other, []), words.get(u.speaker, []), speech.get(u.speaker, Timeline())
         lexical.append(passes_lexical_test(u, theirs, over, own, settings, mine, held_through=held))
     pause = settings.interruption_pause_s
@@ -187,7 +169,7 @@ def _classify(
         # A listener token that the same party goes straight on from opens a turn ("Okay, and what's ...");
         # one said straight after the party's own talk ends it. Either way the party holds the floor. Going
         # on is read off the words' times and off the party's stretch of talk, which unsure words' times miss.
-        stretch = _stretch_of(u, runs[u.speaker], pause)
+        stretch = stretch_of(u, runs[u.speaker], pause)
         goes_on = any(
             not lexical[n]
             and (
@@ -203,8 +185,8 @@ def _classify(
             and not goes_on
             and not went_on
             and not answers_a_question(u, words.get(other, []))
-            and _speaks(speech[other], u.start - context, u.start + 0.05)
-            and _speaks(speech[other], u.end - 0.05, u.end + context)
+            and speaks(speech[other], u.start - context, u.start + 0.05)
+            and speaks(speech[other], u.end - 0.05, u.end + context)
         )
         # Wordless speech that is not a backchannel is kept only when it is longer than one and
         # spoken over the other party: in an overlap Whisper often writes down one voice only (mono).
@@ -244,34 +226,12 @@ def _words_text(words: list[Word], start: float, end: float) -> str:
     return " ".join(w.text for w in words if w.end > start and w.start < end)
 
 
-def _runs(timeline: Timeline, pause_s: float) -> Timeline:
-    """A party's stretches of talk: speech regions joined across pauses shorter than ``pause_s``."""
-    return timeline.support(collar=pause_s)
-
-
-def _went_on(
-    speech: Timeline, stretch: Segment, words: list[Word], others: list[Word], t: float, settings: TurnTakingSettings
-) -> tuple[Timeline, Segment]:
-    """A's speech and stretch of talk, with the words A started after ``t`` just past the stretch's end (within
-    ``interruption_pause_s`` of it, one after another) that A's speech regions do not hold, when Whisper heard
-    them surely (``backchannel_min_heard``) and they are not B's words heard through A's channel."""
-    extra, end, sure = [], stretch.end, settings.backchannel_min_heard
-    for w in words:
-        if max(t, end) <= w.start <= end + settings.interruption_pause_s and w.probability >= sure:
-            if bleed_share([w], others) < 0.5:
-                extra.append(Segment(w.start, w.end))
-                end = max(end, w.end)
-    if not extra:
-        return speech, stretch
-    return Timeline([*speech, *extra]).support(), Segment(stretch.start, end)
-
-
 def _interruptions(
     utterances: list[Utterance], speech: dict[str, Timeline], settings: TurnTakingSettings, *, own_transcripts: bool
 ) -> list[Interruption]:
     parties = sorted(speech)
     pause = settings.interruption_pause_s
-    runs = {p: _runs(speech[p], pause) for p in parties}
+    runs = {p: stretches(speech[p], pause) for p in parties}
     words = {
         p: sorted((w for u in utterances if u.speaker == p for w in u.words), key=lambda w: w.start) for p in parties
     }
@@ -296,18 +256,18 @@ def _interruptions(
         # carrying on, or taking back the floor, is not an interruption.
         if any(v.start < stretch.start < v.end for v in talk[u.speaker]):
             continue
-        # A's words after t that A's speech regions miss (_went_on): A going on under B ("... called about it,
+        # A's words after t that A's speech regions miss (went_on): A going on under B ("... called about it,
         # and", tune_029) is A's talk, though the activity detector ended A's speech where B's louder voice
         # began. Whether A was silenced is still judged on A's speech regions: words past them show that A
         # went on, not for how long (Whisper's last words run on: ",000 ,000" past a cut-off "fourteen").
         silenced = stretch.end - t <= settings.interruption_success_s
-        spoken, stretch = _went_on(speech[holder], stretch, words[holder], words[u.speaker], t, settings)
+        spoken, stretch = went_on(speech[holder], stretch, words[holder], words[u.speaker], t, settings)
         # B's own stretch of talk from t: a cut-in that starts "Sorry, ..." and goes on counts whole.
-        own = _stretch_of(u, runs[u.speaker], pause) or Segment(t, u.end)
+        own = stretch_of(u, runs[u.speaker], pause) or Segment(t, u.end)
         after = [w for w in words[holder] if t <= w.start < stretch.end]
         # B's talk while A holds the floor; A's short pauses count if A says words after t (heldout_017)
         window = Segment(t, min(max(u.end, own.end), stretch.end))
-        floor = (_runs(spoken, pause) if after else spoken).crop(window)
+        floor = (stretches(spoken, pause) if after else spoken).crop(window)
         if floor.duration() < settings.interruption_min_overlap_s:
             continue
         # On B's own channel (stereo), B's own talk must be there over A's: a blip of crosstalk that Whisper wrote a
