@@ -7,6 +7,7 @@
 #   make models  fetch and verify the model weights (hash-checked)
 #   make serve   run the API on :8000 and a worker, with an embedded Redis
 #   make bench-service  load and throughput of the service (50 concurrent uploads, 1 and 2 workers)
+#   make bench-scale  calls per hour by layout: 1, 2 and 4 workers at 1 and 2 threads, 5-minute stereo and mono calls
 #   make lint    ruff check and format check
 #   make vendor  re-vendor uPlot and axe-core from npm, integrity-checked (VENDOR.md beside each)
 #   make bench-pages  review page load time in Chromium for a 10-minute call
@@ -28,7 +29,7 @@ export HF_HUB_OFFLINE ?= 1
 export PYANNOTE_METRICS_ENABLED ?= false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo test test-e2e bench bench-service bench-pages bench-peer bench-real bench-corpus corpus models lint format lock fixtures clean serve vendor
+.PHONY: setup demo test test-e2e bench bench-service bench-scale bench-pages bench-peer bench-real bench-corpus corpus models lint format lock fixtures clean serve vendor
 
 setup: $(VENV)/.models-ok
 
@@ -67,6 +68,9 @@ test: setup
 test-e2e: setup
 	bash scripts/install_chromium.sh
 	$(BIN)/python -m pytest tests/test_pages_e2e.py
+
+bench-scale: setup
+	$(BIN)/python -m bench.scale
 
 bench-pages: setup
 	bash scripts/install_chromium.sh
