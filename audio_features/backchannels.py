@@ -39,7 +39,8 @@ Definitions (thresholds are settings in :mod:`audio_features.thresholds`):
     drawn-out "mm hmm") is another: the letters are the evidence,
     however unsure Whisper was and however long the hum, and so is a hum
     with listener tokens or articles guessed around it ("Well, the mm
-    -hmm."; an article carries no content of its own). So, too, does
+    -hmm."; an article carries no content of its own), or words heard under
+    ``murmur_max_heard`` ("I'm a M M H M M ...", "I'm" at 0.47). So, too, does
     speech over the other party whose words are mostly theirs, the same words
     at the same moments (``BLEED_SHARE``, ``BLEED_WORD_S``): in stereo that is
     the other voice heard through the channel and written down by Whisper,
@@ -244,8 +245,12 @@ def passes_lexical_test(
     through the utterance; then guessed words are a murmur, however many Whisper guessed (module docstring).
     """
     span = Segment(u.start, max(u.end, u.start + 1e-3))
-    if u.words and is_hum(normalise(u.text).split(), settings.backchannel_max_words):
-        return True  # a hum, however unsure Whisper was: the letters are what it writes for one
+    # A hum, however unsure Whisper was: the letters are what it writes for one. Words it only guessed at
+    # around them carry nothing ("I'm a M M H M M ..." with "I'm" at 0.47 and "a" at 0.27, corpus11 heldout_013).
+    heard_words = [w for w in u.words if w.probability >= settings.murmur_max_heard]
+    for said in (u.words, heard_words):
+        if said and is_hum(" ".join(normalise(w.text) for w in said).split(), settings.backchannel_max_words):
+            return True
     if not u.words:
         return u.duration_s <= settings.backchannel_max_s
     if over and _murmur(u, span, own, mine, settings):

@@ -478,3 +478,22 @@ def test_guessed_words_with_more_syllables_than_a_hum_are_a_cut_in():
     )
     tt = analyse_turn_taking([customer, hum], ann, SETTINGS, own_transcripts=True)
     assert tt.interruptions == [] and len(tt.backchannels) == 1
+
+
+@pytest.mark.parametrize(("lead_in", "backchannel"), [(0.47, True), (0.9, False)], ids=["guessed", "heard"])
+def test_a_hum_with_guessed_words_before_it_is_still_a_hum(lead_in, backchannel):
+    """corpus11 heldout_013 stereo (GSM, festival voice): the agent's drawn-out "mm hmm" under the customer came out
+    as "I'm a M M H M M M ..." (18 words, "I'm" at 0.47, "a" at 0.27, the letters at 0.07-0.86): the guessed
+    "I'm" kept it from being a hum, and it was a cut-in. Words Whisper only guessed at (under
+    ``murmur_max_heard``) carry nothing; the letters are the evidence. Near miss: the same "I'm" heard surely
+    is a word of the agent's own, and the utterance is speech to judge as before."""
+    customer = turn("customer", 6.4, LONG + " and the direct debit kept the same", step=0.45)
+    letters = [("M", 0.07), ("M", 0.16), ("H", 0.93)] + [("M", p) for p in (0.67, 0.64, 0.35, 0.41, 0.47, 0.6, 0.67)]
+    said = [("I'm", lead_in), ("a", 0.27), *letters]
+    words = [Word(9.82 + 0.07 * k, 9.82 + 0.07 * (k + 1), t, p) for k, (t, p) in enumerate(said)]
+    hum = Turn("agent", words[0].start, words[-1].end, " ".join(t for t, _ in said), words)
+    ann = Annotation()
+    ann[Segment(6.4, customer.end), 0] = "customer"
+    ann[Segment(9.82, 11.17), 1] = "agent"
+    tt = analyse_turn_taking([customer, hum], ann, SETTINGS, own_transcripts=True)
+    assert (len(tt.backchannels), len(tt.interruptions)) == ((1, 0) if backchannel else (0, 1))
