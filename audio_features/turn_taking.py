@@ -240,7 +240,7 @@ def _interruptions(
     found = []
     for u in utterances:
         holder = _other(u.speaker, parties)
-        if u.backchannel or holder is None or (u.words and is_closing(u.words)):
+        if u.backchannel or holder is None or (u.words and is_closing(u.words, settings.murmur_max_heard)):
             continue
         t = u.start
         # B continuing their own talk after a short pause is not starting anything: a stretch of
@@ -281,7 +281,9 @@ def _interruptions(
         # breath with words Whisper did not hear under B's is still A holding the floor.
         if not after and stretch.end - t < settings.terminal_overlap_s:
             continue
-        if after and is_closing(after):  # A's talk from t is thanks and farewells: the closing, not the floor
+        if after and is_closing(
+            after, settings.murmur_max_heard
+        ):  # A's talk from t is thanks and farewells: the closing, not the floor
             continue
         found.append(
             Interruption(

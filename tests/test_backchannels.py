@@ -497,3 +497,19 @@ def test_a_hum_with_guessed_words_before_it_is_still_a_hum(lead_in, backchannel)
     ann[Segment(9.82, 11.17), 1] = "agent"
     tt = analyse_turn_taking([customer, hum], ann, SETTINGS, own_transcripts=True)
     assert (len(tt.backchannels), len(tt.interruptions)) == ((1, 0) if backchannel else (0, 1))
+
+
+@pytest.mark.parametrize(("send", "mail", "cut_in"), [(0.15, 0.36, False), (0.9, 0.9, True)], ids=["guessed", "heard"])
+def test_a_closing_whose_last_words_whisper_guessed_is_still_a_closing(send, mail, cut_in):
+    """corpus11 heldout_012 at 8 kHz stereo: the agent's "Thank you for calling, have a great day." over the
+    customer's "... thanks" (heard as "And you") came out as "Thank you for calling. Send my mail today."
+    ("Send" at 0.15, "mail" at 0.36): four words besides the formula, one more than a closing may hold, so a
+    cut-in. Words Whisper only guessed at (under ``murmur_max_heard``) are not counted. Near miss: the same
+    words heard surely are the agent's own, and coming in with them is a cut-in."""
+    customer = turn("customer", 30.85, "no that's all for today and you", step=0.4)  # "thanks" misheard
+    said = [("Thank", 0.93), ("you", 1.0), ("for", 0.98), ("calling.", 0.99), ("Send", send), ("my", 0.94)]
+    said += [("mail", mail), ("today.", 0.89)]
+    words = [Word(32.9 + 0.25 * k, 33.15 + 0.25 * k, t, p) for k, (t, p) in enumerate(said)]
+    agent = Turn("agent", words[0].start, words[-1].end, " ".join(t for t, _ in said), words)
+    tt = _stereo([customer, agent], [("customer", 30.85, customer.end), ("agent", 32.9, words[-1].end)])
+    assert len(tt.interruptions) == int(cut_in)
