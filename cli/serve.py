@@ -78,6 +78,16 @@ def purge_once(now: str | None, say, settings: ServiceSettings | None = None, qu
         say(f"purged the recordings of {len(done.audio)} call(s) and {len(done.calls)} call(s) entirely")
 
 
+def worker_threads(workers: int, environ: dict[str, str]) -> str:
+    """CPU threads per worker: ``CALLSCOPE_CPU_THREADS`` when set, else this machine's cores shared out, at least
+    one each. Every worker given every core oversubscribes them: on 2 cores, 2 workers of 2 threads analysed
+    36.8 five-minute mono calls an hour against 116.6 for 2 workers of 1 thread (``bench.scale``,
+    bench/RESULTS.md)."""
+    from audio_features.environment import default_cpu_threads
+
+    return environ.get("CALLSCOPE_CPU_THREADS") or str(max(1, default_cpu_threads() // workers))
+
+
 def serve(*, host: str, port: int, workers: int, api_workers: int) -> int:
     settings = ServiceSettings.from_env()
     stop = {"now": False}
@@ -100,6 +110,7 @@ def serve(*, host: str, port: int, workers: int, api_workers: int) -> int:
             stack.callback(embedded.stop)
             url = embedded.url
         env = {**os.environ, "REDIS_URL": url, "CALLSCOPE_DATA_DIR": str(settings.data_dir)}
+        env["CALLSCOPE_CPU_THREADS"] = worker_threads(workers, env)
         worker_settings = ServiceSettings.from_env(env)
         _migrate(worker_settings.database_url, say)
 
