@@ -252,7 +252,7 @@ def passes_lexical_test(
     utterances ("How can I help?", "I know." for a 2 s "That will update on its own next month." at
     8 kHz), each short on its own. ``mine``: the party's words, for counting the syllables in those regions.
     ``held_through``: the party has a transcript of their own (stereo) and the other party talked straight
-    through the utterance; then guessed words are a murmur, however many Whisper guessed (module docstring).
+    through the utterance; then guessed words are a murmur, up to ``murmur_max_guessed_syllables`` (module docstring).
     """
     span = Segment(u.start, max(u.end, u.start + 1e-3))
     # A hum, however unsure Whisper was: the letters are what it writes for one. Words it only guessed at
@@ -266,9 +266,9 @@ def passes_lexical_test(
     if over and _murmur(u, span, own, mine, settings):
         return True
     sure = heard(w.probability for w in u.words)
-    syllables = sum(count_syllables(w.text) for w in u.words)
     if sure < settings.backchannel_min_heard:
-        if held_through and sure < settings.murmur_max_heard and syllables <= settings.murmur_max_guessed_syllables:
+        guessed = held_through and sure < settings.murmur_max_heard
+        if guessed and sum(count_syllables(w.text) for w in u.words) <= settings.murmur_max_guessed_syllables:
             return True  # guesses on the party's own channel, that the other party talked straight through
         # Listener tokens and nothing else, however unsure: Whisper's doubt is over which token it was
         # (a drawn-out "mm hmm" heard as "Yeah," at 0.19, corpus tune_037). Other unsure words are
