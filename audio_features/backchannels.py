@@ -258,7 +258,7 @@ def passes_lexical_test(
     # A hum, however unsure Whisper was: the letters are what it writes for one. Words it only guessed at
     # around them carry nothing ("I'm a M M H M M ..." with "I'm" at 0.47 and "a" at 0.27, corpus11 heldout_013).
     heard_words = [w for w in u.words if w.probability >= settings.murmur_max_heard]
-    for said in (u.words, heard_words):
+    for said in (u.words,) if len(heard_words) == len(u.words) else (u.words, heard_words):
         if said and is_hum(" ".join(normalise(w.text) for w in said).split(), settings.backchannel_max_words):
             return True
     if not u.words:

@@ -143,13 +143,13 @@ def _other(party: str, parties: list[str]) -> str | None:
 def _classify(
     utterances: list[Utterance],
     speech: dict[str, Timeline],
+    runs: dict[str, Timeline],
     settings: TurnTakingSettings,
     *,
     own_transcripts: bool = False,
 ) -> list[Utterance]:
     parties = sorted(speech)
     words = {p: [w for u in utterances if u.speaker == p for w in u.words] for p in parties}
-    runs = {p: stretches(speech[p], settings.interruption_pause_s) for p in parties}
     lexical = []
     for u in utterances:
         other = _other(u.speaker, parties)
@@ -227,11 +227,15 @@ def _words_text(words: list[Word], start: float, end: float) -> str:
 
 
 def _interruptions(
-    utterances: list[Utterance], speech: dict[str, Timeline], settings: TurnTakingSettings, *, own_transcripts: bool
+    utterances: list[Utterance],
+    speech: dict[str, Timeline],
+    runs: dict[str, Timeline],
+    settings: TurnTakingSettings,
+    *,
+    own_transcripts: bool,
 ) -> list[Interruption]:
     parties = sorted(speech)
     pause = settings.interruption_pause_s
-    runs = {p: stretches(speech[p], pause) for p in parties}
     words = {
         p: sorted((w for u in utterances if u.speaker == p for w in u.words), key=lambda w: w.start) for p in parties
     }
@@ -329,11 +333,13 @@ def analyse_turn_taking(
     speech = {label: activity.label_timeline(label).support() for label in activity.labels()}
     for turn in turns:
         speech.setdefault(turn.speaker, Timeline())
-    utterances = _classify(utterances_of(turns, speech), speech, settings, own_transcripts=own_transcripts)
+    # Each party's stretches of talk (speech bridged over pauses under interruption_pause_s).
+    runs = {p: stretches(speech[p], settings.interruption_pause_s) for p in speech}
+    utterances = _classify(utterances_of(turns, speech), speech, runs, settings, own_transcripts=own_transcripts)
     taking = TurnTaking(
         utterances=utterances,
         backchannels=_listener_responses(utterances, settings.interruption_pause_s),
-        interruptions=_interruptions(utterances, speech, settings, own_transcripts=own_transcripts),
+        interruptions=_interruptions(utterances, speech, runs, settings, own_transcripts=own_transcripts),
         switches=[],
         speech=speech,
     )
