@@ -31,6 +31,7 @@ from analysis.stages import Attribution, CallAnalysis, Source, SpeakerInfo
 from audio_features.config import Settings
 from audio_features.decode import decode_file
 from audio_features.errors import ConfigError
+from audio_features.memory import release_freed
 from audio_features.parties import Role
 
 __all__ = ["ProgressHook", "analyze_file", "analyze_transcript"]
@@ -69,6 +70,7 @@ class _Stages:
         progress(0.0)
         start = time.perf_counter()
         yield progress
+        release_freed()  # the stage's transient memory, before the next stage's peak (audio_features.memory)
         self.timings[f"{name}_s"] = time.perf_counter() - start
         self._done = done + weight
 

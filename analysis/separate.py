@@ -119,6 +119,7 @@ def whisper_info(settings: ModelSettings) -> ModelInfo:
 def transcribe_stereo(audio: DecodedAudio, separation: Separation, settings: Settings, progress: Progress):
     """Each channel over its own speech, the channel with more speech first; the language is detected on it
     (and on the other channel too when one window leaves it unsure), then used for both."""
+    from audio_features.memory import release_freed
     from audio_features.transcription import detect_language, speech_audio, transcribe
 
     speech = separation.speech
@@ -128,6 +129,7 @@ def transcribe_stereo(audio: DecodedAudio, separation: Separation, settings: Set
     if language is None and with_speech:
         heard = [speech_audio(separation.tracks[n], regions[n]) for n in with_speech]
         language, probability = detect_language(heard, settings.models)
+        release_freed()
     words = {}
     for k, name in enumerate(with_speech):
         result = transcribe(
@@ -138,6 +140,7 @@ def transcribe_stereo(audio: DecodedAudio, separation: Separation, settings: Set
             progress=lambda f, k=k: progress((k + f) / len(with_speech)),
         )
         words[name] = result.words
+        release_freed()  # one channel's transient memory before the next channel's (audio_features.memory)
     return Transcription(words, language, probability, whisper_info(settings.models))
 
 
