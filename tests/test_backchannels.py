@@ -513,3 +513,32 @@ def test_a_closing_whose_last_words_whisper_guessed_is_still_a_closing(send, mai
     agent = Turn("agent", words[0].start, words[-1].end, " ".join(t for t, _ in said), words)
     tt = _stereo([customer, agent], [("customer", 30.85, customer.end), ("agent", 32.9, words[-1].end)])
     assert len(tt.interruptions) == int(cut_in)
+
+
+@pytest.mark.parametrize("same_stretch", [True, False], ids=["one-stretch", "two-stretches"])
+def test_one_stretch_of_talk_opens_one_cut_in(same_stretch):
+    """Fixture listening_agent at 8 kHz, stereo, on an AMD EPYC's transcript: the customer's "I want my money back."
+    over the agent's "I will lock the card." came out as "I will." (timed 17.59-17.77 s, before the customer's
+    speech region from 17.89 s) and "I get her money back." (17.89-19.10 s). The first opens the cut-in; the second
+    starts where the customer's speech does, so no stretch of their talk ran into it, and it was counted as a
+    second interruption. One stretch of talk opens one cut-in. Near miss: the customer stops and starts again
+    after a pause longer than ``interruption_pause_s`` (two stretches): two cut-ins."""
+    agent = turn("agent", 15.87, "I am sorry to hear that the card is locked now and a new one is on its way", 0.22)
+    will = [Word(17.59, 17.68, "I", 0.66), Word(17.68, 17.77, "will.", 0.96)]
+    first = Turn("customer", 17.59, 17.77, "I will.", will)
+    words = [("I", 0.26), ("get", 0.35), ("her", 0.45), ("money", 0.86), ("back.", 1.0)]
+    start = 17.89 if same_stretch else 19.3
+    rest = Turn(
+        "customer",
+        start,
+        start + 1.2,
+        "I get her money back.",
+        [Word(start + 0.24 * k, start + 0.24 * (k + 1), t, p) for k, (t, p) in enumerate(words)],
+    )
+    regions = [("agent", 15.87, agent.end), ("customer", 17.89, 19.1)]
+    if not same_stretch:
+        regions = [("agent", 15.87, agent.end), ("customer", 17.89, 18.3), ("customer", 19.3, 20.5)]
+    tt = _stereo([agent, first, rest], regions)
+    assert [(i.by, round(i.start, 2)) for i in tt.interruptions] == (
+        [("customer", 17.59)] if same_stretch else [("customer", 17.59), ("customer", 19.3)]
+    )
