@@ -27,6 +27,9 @@ VERSIONS = {
     "_mono.flac": ("mono", 0.08),
     "_mono_8k_mulaw.wav": ("mono", 0.25),
 }
+#: Most word error rate between two transcripts of the same channel from audio that differs only by rounding: one
+#: word in twenty (the agent of support_call says about 60 words; one was heard otherwise on an AMD EPYC).
+SAME_WORDS_WER = 0.05
 CASES = [(name, suffix) for name in ("support_call", "callback_call") for suffix in VERSIONS]
 
 
@@ -113,7 +116,11 @@ def test_stereo_agent_channel_setting_wins_and_is_checked(analyze):
 
 @pytest.mark.models
 def test_stereo_agent_on_the_right_is_found_with_the_default_setting(analyze, tmp_path):
-    """Recorders differ (the real bank calls put the agent on the right): the words say which side is the agent."""
+    """Recorders differ (the real bank calls put the agent on the right): the words say which side is the agent.
+
+    The swapped file is written as 16-bit FLAC at 16 kHz, so its samples differ from the original's decoded ones by
+    rounding, and Whisper may hear a borderline word otherwise ("the media reading" for "the meter reading" on an
+    AMD EPYC): the agent's words are compared by word error rate, which the customer's words would fail outright."""
     from audio_features.decode import decode_file
     from fixtures.audio_files import write_audio
 
@@ -124,9 +131,10 @@ def test_stereo_agent_on_the_right_is_found_with_the_default_setting(analyze, tm
     assert (assignment["rule"], assignment["confidence"]) == ("agent_phrases", 0.95)
     agent = next(s for s in report["speakers"] if s["role"] == "agent")
     assert agent["source"] == "channel:right"
-    assert normalize(report_text(report, "agent")) == normalize(
-        report_text(analyze(CALLS / "support_call_stereo.flac"), "agent")
-    )
+    original = analyze(CALLS / "support_call_stereo.flac")
+    swapped_agent = normalize(report_text(report, "agent"))
+    assert jiwer.wer(normalize(report_text(original, "agent")), swapped_agent) <= SAME_WORDS_WER
+    assert jiwer.wer(normalize(report_text(original, "customer")), swapped_agent) > 0.5
 
 
 @pytest.mark.models
