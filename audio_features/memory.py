@@ -3,8 +3,8 @@
 Decoding, Whisper's feature extraction and decoding, and Silero VAD allocate and free hundreds of MB
 through the C heap. glibc keeps freed pages for reuse rather than returning them, so each stage's
 transient peak stays resident under the next stage's own: on the 5-minute stereo call the one-off
-analysis peaked at 930 MB, and at 810 MB with :func:`release_freed` after language detection, after each
-channel's transcription and after each stage (bench/RESULTS.md, 2026-12-07 session 9). Nothing that is
+analysis peaked at 930-940 MB, and at 814-840 MB with :func:`release_freed` after language detection, after
+each channel's transcription and after each stage (bench/RESULTS.md, issue 19, 2026-12-08 session 9). Nothing that is
 still in use is freed: ``malloc_trim`` only unmaps free pages.
 """
 

@@ -261,18 +261,18 @@ def _interruptions(
         # carrying on, or taking back the floor, is not an interruption.
         if any(v.start < stretch.start < v.end for v in talk[u.speaker]):
             continue
-        # A's words after t that A's speech regions miss (went_on): A going on under B ("... called about it,
-        # and", tune_029) is A's talk, though the activity detector ended A's speech where B's louder voice
-        # began. Whether A was silenced is still judged on A's speech regions: words past them show that A
-        # went on, not for how long (Whisper's last words run on: ",000 ,000" past a cut-off "fourteen").
-        silenced = stretch.end - t <= settings.interruption_success_s
-        spoken, stretch = went_on(speech[holder], stretch, words[holder], words[u.speaker], t, settings)
         # B's own stretch of talk from t: a cut-in that starts "Sorry, ..." and goes on counts whole.
         own = stretch_of(u, runs[u.speaker], pause) or Segment(t, u.end)
         # One stretch of B's talk opens one cut-in: "I will." timed 0.3 s before B's speech, then "I get my money
         # back." from its start, are one (fixture listening_agent at 8 kHz, on an AMD EPYC's transcript).
         if (u.speaker, own) in opened:
             continue
+        # A's words after t that A's speech regions miss (went_on): A going on under B ("... called about it,
+        # and", tune_029) is A's talk, though the activity detector ended A's speech where B's louder voice
+        # began. Whether A was silenced is still judged on A's speech regions: words past them show that A
+        # went on, not for how long (Whisper's last words run on: ",000 ,000" past a cut-off "fourteen").
+        silenced = stretch.end - t <= settings.interruption_success_s
+        spoken, stretch = went_on(speech[holder], stretch, words[holder], words[u.speaker], t, settings)
         after = [w for w in words[holder] if t <= w.start < stretch.end]
         # B's talk while A holds the floor; A's short pauses count if A says words after t (heldout_017)
         window = Segment(t, min(max(u.end, own.end), stretch.end))
